@@ -1,0 +1,18 @@
+package dev.kvmunit.vmm.launch;
+
+/**
+ * Boots guests. One implementation runs the VMM in this JVM on {@code /dev/kvm}; another
+ * drives a VMM inside a nested rig when this host's KVM cannot run kernels itself.
+ */
+public interface VmLauncher extends AutoCloseable {
+    /**
+     * Boots the guest and blocks until it exits, times out or fails. Never throws for
+     * anything the guest does; throws {@link VmLaunchException} when the VM could not be
+     * created (bad kernel, no KVM, rig down).
+     */
+    VmResult run(VmSpec spec, VmListener listener);
+
+    @Override
+    default void close() {
+    }
+}
