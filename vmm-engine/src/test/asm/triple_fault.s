@@ -1,6 +1,7 @@
 # Loads an empty IDT and raises an exception: #UD finds no gate, the #GP for that finds
-# none either, the double fault neither, and the CPU shuts down (a triple fault). Real mode.
-        .code16
+# none either, the double fault neither, and the CPU shuts down (a triple fault).
+# 32-bit protected mode with flat segments, set up by the host.
+        .code32
         .globl _start
 _start:
         lidt    empty_idt

@@ -178,6 +178,127 @@ class MachineTest {
         report.writes().forEach(w -> assertEquals("kvmunit-vcpu-" + w.value(), w.thread()));
     }
 
+    @Test
+    void timeoutStopsAGuestThatNeverExits() {
+        try (Machine machine = machine(1)) {
+            TinyGuest.load(machine, "spin");
+            TinyGuest.startRealMode(machine.vcpus().get(0));
+
+            MachineStop stop = machine.run(Duration.ofMillis(300));
+
+            assertEquals(Reason.TIMEOUT, stop.reason(), stop.detail());
+            assertEquals(stop, machine.stopReason());
+        }
+    }
+
+    @Test
+    void requestStopFromAnotherThreadKicksEveryVcpuOutOfKvmRun() throws Exception {
+        try (Machine machine = machine(2)) {
+            TinyGuest.load(machine, "spin");
+            for (KvmVcpu vcpu : machine.vcpus()) {
+                TinyGuest.startRealMode(vcpu);
+                vcpu.setMpState(MpState.RUNNABLE);
+            }
+            CompletableFuture<MachineStop> run = CompletableFuture.supplyAsync(() -> machine.run(GENEROUS));
+            awaitVcpuThreads(2);
+            assertFalse(run.isDone(), "a guest that spins forever stopped by itself");
+
+            MachineStop stop = MachineStop.hostRequest("test is done with the guest");
+            machine.requestStop(stop);
+
+            // Far below GENEROUS: only a working kick ends the run before the timeout would.
+            assertEquals(stop, run.get(GENEROUS.toSeconds() / 4, TimeUnit.SECONDS));
+        }
+        assertEquals(0, liveVcpuThreads());
+    }
+
+    @Test
+    void firstStopWinsAndLaterOnesAreDropped() {
+        try (Machine machine = machine(1)) {
+            MachineStop first = MachineStop.guestReset("i8042");
+            machine.requestStop(first);
+            machine.requestStop(MachineStop.hostRequest("second"));
+            TinyGuest.load(machine, "spin");
+            TinyGuest.startRealMode(machine.vcpus().get(0));
+
+            assertEquals(first, machine.run(GENEROUS));
+        }
+    }
+
+    @Test
+    void tripleFaultEndsTheRunAsTripleFault() {
+        try (Machine machine = machine(1)) {
+            TinyGuest.load(machine, "triple_fault");
+            TinyGuest.startProtectedMode32(machine.vcpus().get(0));
+
+            MachineStop stop = machine.run(GENEROUS);
+
+            assertEquals(Reason.TRIPLE_FAULT, stop.reason(), stop.detail());
+            assertTrue(stop.detail().contains("KVM_EXIT_SHUTDOWN"), stop.detail());
+        }
+    }
+
+    @Test
+    void aDeviceThatThrowsEndsTheRunWithoutEscapingTheVcpuThread() {
+        IllegalStateException failure = new IllegalStateException("device bug");
+        try (Machine machine = machine(1)) {
+            machine.portIo().register(REPORT_PORT, 4, new OnWrite(() -> {
+                throw failure;
+            }));
+            TinyGuest.load(machine, "pio");
+            TinyGuest.startRealMode(machine.vcpus().get(0));
+
+            MachineStop stop = machine.run(GENEROUS);
+
+            assertEquals(Reason.DEVICE_ERROR, stop.reason(), stop.detail());
+            assertEquals(failure, stop.error());
+            assertTrue(stop.detail().contains("write of 1 bytes at port 0x10"), stop.detail());
+        }
+    }
+
+    @Test
+    void closeIsIdempotentAndAClosedMachineDoesNotRun() {
+        Machine machine = machine(1);
+        machine.close();
+        machine.close();
+        assertThrows(IllegalStateException.class, () -> machine.run(GENEROUS));
+    }
+
+    @Test
+    void aMachineRunsOnlyOnce() {
+        try (Machine machine = machine(1)) {
+            TinyGuest.load(machine, "spin");
+            TinyGuest.startRealMode(machine.vcpus().get(0));
+            machine.requestStop(MachineStop.hostRequest("stop at once"));
+            machine.run(GENEROUS);
+
+            assertThrows(IllegalStateException.class, () -> machine.run(GENEROUS));
+        }
+    }
+
+    @Test
+    void badShapesAreRefusedWithTheValueInTheMessage() {
+        IllegalArgumentException memory = assertThrows(IllegalArgumentException.class,
+                () -> Machine.create(kvm, 1000, 1));
+        assertTrue(memory.getMessage().contains("1000 bytes"), memory.getMessage());
+        IllegalArgumentException cpus = assertThrows(IllegalArgumentException.class,
+                () -> Machine.create(kvm, MEMORY, 0));
+        assertTrue(cpus.getMessage().contains("was 0"), cpus.getMessage());
+    }
+
+    private static long liveVcpuThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("kvmunit-vcpu-")).count();
+    }
+
+    private static void awaitVcpuThreads(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + GENEROUS.toNanos();
+        while (liveVcpuThreads() < count) {
+            assertTrue(System.nanoTime() < deadline, "the vCPU threads never started");
+            Thread.sleep(1);
+        }
+    }
+
     private static List<CpuidEntry> withApicId(List<CpuidEntry> supported, int apicId) {
         List<CpuidEntry> entries = new ArrayList<>(supported.size());
         for (CpuidEntry e : supported) {
