@@ -67,7 +67,7 @@ public final class KvmSystem implements AutoCloseable {
         }
         KvmFd fd = new KvmFd(raw, device.toString());
         try {
-            int version = fd.ioctl(KvmIoctls.KVM_GET_API_VERSION, 0L, "KVM_GET_API_VERSION");
+            int version = apiVersion(fd, device);
             if (version != API_VERSION) {
                 throw new KvmUnavailableException(device + " speaks KVM API version " + version + " but "
                         + API_VERSION + " is required: run on a Linux kernel with a standard KVM module.", 0);
@@ -88,6 +88,15 @@ public final class KvmSystem implements AutoCloseable {
         } catch (RuntimeException e) {
             fd.close();
             throw e;
+        }
+    }
+
+    private static int apiVersion(KvmFd fd, Path device) {
+        try {
+            return fd.ioctl(KvmIoctls.KVM_GET_API_VERSION, 0L, "KVM_GET_API_VERSION");
+        } catch (KvmException e) {
+            throw new KvmUnavailableException(device + " is not a KVM device (" + e.getMessage() + "): point the"
+                    + " engine at /dev/kvm.", e.errno());
         }
     }
 

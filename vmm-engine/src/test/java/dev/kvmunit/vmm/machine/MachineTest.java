@@ -1,6 +1,8 @@
 package dev.kvmunit.vmm.machine;
 
 import dev.kvmunit.vmm.cpu.CpuidEntry;
+import dev.kvmunit.vmm.kvm.EventFd;
+import dev.kvmunit.vmm.kvm.IoEventSpace;
 import dev.kvmunit.vmm.kvm.KvmSystem;
 import dev.kvmunit.vmm.kvm.KvmVcpu;
 import dev.kvmunit.vmm.kvm.MpState;
@@ -124,27 +126,51 @@ class MachineTest {
         assertEquals(List.of(0xF00DL), report.values());
     }
 
-    @Test
-    void interruptRaisedOnTheInKernelPicReachesTheGuest() throws Exception {
+    @ParameterizedTest(name = "raised through {0}")
+    @ValueSource(strings = {"KVM_IRQ_LINE", "irqfd"})
+    void interruptRaisedOnTheInKernelPicReachesTheGuest(String path) throws Exception {
         RecordingDevice report = new RecordingDevice();
         CountDownLatch ready = new CountDownLatch(1);
         ExecutorService runner = Executors.newSingleThreadExecutor();
         try (Machine machine = machine(1)) {
             machine.portIo().register(REPORT_PORT, 4, report);
             machine.portIo().register(READY_PORT, 1, new OnWrite(ready::countDown));
+            EventFd irqfd = machine.vm().irqfd(5);
             TinyGuest.load(machine, "irq");
             TinyGuest.startRealMode(machine.vcpus().get(0));
 
             Future<MachineStop> run = runner.submit(() -> machine.run(GENEROUS));
             assertTrue(ready.await(GENEROUS.toSeconds(), TimeUnit.SECONDS), "the guest never got ready");
             assertTrue(report.writes().isEmpty(), "the handler ran before any interrupt was raised");
-            machine.irqLine(5).pulse();
+            if (path.equals("irqfd")) {
+                irqfd.signal();
+            } else {
+                machine.irqLine(5).pulse();
+            }
 
             assertFinished(run.get());
         } finally {
             runner.shutdownNow();
         }
         assertEquals(List.of(0x25L), report.values());
+    }
+
+    @Test
+    void aWriteMatchingAnIoeventfdSignalsItInsteadOfExiting() {
+        RecordingDevice report = new RecordingDevice();
+        try (Machine machine = machine(1)) {
+            machine.portIo().register(REPORT_PORT, 4, report);
+            // Only the guest's 1-byte write to the report port matches; the wider ones still exit.
+            EventFd notify = machine.vm().ioeventfd(IoEventSpace.PORT, REPORT_PORT, 1);
+            TinyGuest.load(machine, "pio");
+            TinyGuest.startRealMode(machine.vcpus().get(0));
+
+            assertFinished(machine.run(GENEROUS));
+
+            assertEquals(1, notify.await());
+        }
+        // Nothing answers the read port here: the guest reads all ones, so it sends back 0.
+        assertEquals(List.of(0xBEEFL, 0xDEADBEEFL, 0L), report.values());
     }
 
     @ParameterizedTest(name = "{0} vCPUs")
