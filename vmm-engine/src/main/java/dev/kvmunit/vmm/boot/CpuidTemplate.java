@@ -27,8 +27,14 @@ public final class CpuidTemplate {
     static final int LEVEL_TYPE_SMT = 1;
     static final int LEVEL_TYPE_CORE = 2;
 
+    /** "AuthenticAMD" and "HygonGenuine" as leaf 0 returns them in EBX, EDX, ECX. */
+    private static final int[][] AMD_LIKE_VENDORS = {
+            {0x6874_7541, 0x6974_6E65, 0x444D_4163},
+            {0x6F67_7948, 0x6E65_476E, 0x656E_6975}};
+
     private final List<CpuidEntry> supported;
     private final Topology topology;
+    private final boolean amdLike;
 
     /**
      * @param supported what KVM_GET_SUPPORTED_CPUID returned
@@ -37,6 +43,21 @@ public final class CpuidTemplate {
     public CpuidTemplate(List<CpuidEntry> supported, Topology topology) {
         this.supported = List.copyOf(supported);
         this.topology = topology;
+        this.amdLike = isAmdLike(this.supported);
+    }
+
+    /** Intel reserves 0x8000_0008 ECX (zero), so its AMD core count is filled in only for AMD-like CPUs. */
+    private static boolean isAmdLike(List<CpuidEntry> entries) {
+        for (CpuidEntry e : entries) {
+            if (e.function() == 0 && e.index() == 0) {
+                for (int[] vendor : AMD_LIKE_VENDORS) {
+                    if (e.ebx() == vendor[0] && e.edx() == vendor[1] && e.ecx() == vendor[2]) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     public Topology topology() {
@@ -54,7 +75,7 @@ public final class CpuidTemplate {
                 case LEAF_FEATURES -> entries.add(features(e, apicId));
                 case LEAF_CACHE_PARAMETERS -> entries.add(cacheSharing(e, true));
                 case LEAF_AMD_CACHE_TOPOLOGY -> entries.add(cacheSharing(e, false));
-                case LEAF_AMD_SIZE_IDENTIFIERS -> entries.add(sizeIdentifiers(e));
+                case LEAF_AMD_SIZE_IDENTIFIERS -> entries.add(amdLike ? sizeIdentifiers(e) : e);
                 case LEAF_AMD_PROCESSOR_TOPOLOGY -> entries.add(processorTopology(e, vcpu, apicId));
                 case LEAF_EXTENDED_TOPOLOGY -> {
                     if (!extendedTopologyDone) {
