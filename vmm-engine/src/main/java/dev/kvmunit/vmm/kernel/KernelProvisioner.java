@@ -131,10 +131,21 @@ public final class KernelProvisioner {
                         + "; it is not a kernel image package kvmunit understands");
             }
             progress.accept("unpacked " + extraction.files() + " files (" + megabytes(extraction.bytes()) + ")");
+            writeModuleIndex(staged);
             return cache.publish(tree, pkg.release());
         } finally {
             FileTrees.deleteRecursively(staging);
         }
+    }
+
+    /** Debian packages leave modules.dep to depmod at install time; kvmunit installs nothing, so it writes one. */
+    private void writeModuleIndex(KernelTree tree) {
+        tree.modulesDir().ifPresent(dir -> {
+            if (!Files.exists(dir.resolve("modules.dep"))) {
+                progress.accept("indexing the modules of " + tree.release());
+                ModuleIndex.scan(tree.release(), dir).writeModulesDep();
+            }
+        });
     }
 
     private Path download(DebianKernelPackage pkg, Path into) throws IOException {

@@ -45,6 +45,12 @@ class DebianCloudKernelNetworkTest {
         KernelConfig config = KernelConfig.of(tree).orElseThrow();
         assertTrue(config.isBuiltin("VIRTIO_CONSOLE"));
         assertTrue(config.isModule("VIRTIO_MMIO"));
+        ModuleIndex modules = ModuleIndex.load(tree.release(), tree.modulesDir().orElseThrow());
+        List<Path> virtioMmio = modules.filesFor("virtio_mmio");
+        assertEquals("virtio_mmio.ko.xz", virtioMmio.get(virtioMmio.size() - 1).getFileName().toString());
+        List<Path> kvmAmd = modules.filesFor("kvm-amd");
+        assertEquals(List.of("irqbypass.ko.xz", "kvm.ko.xz", "kvm-amd.ko.xz"),
+                kvmAmd.stream().map(p -> p.getFileName().toString()).toList().subList(kvmAmd.size() - 3, kvmAmd.size()));
         assertTrue(progress.stream().anyMatch(l -> l.startsWith("downloading")), progress.toString());
     }
 

@@ -75,8 +75,16 @@ class KernelProvisionerTest {
                 .file("./boot/vmlinuz-" + release, "image")
                 .file("./boot/config-" + release, "CONFIG_VIRTIO_CONSOLE=y\n")
                 .file("./boot/System.map-" + release, "map")
-                .file("./lib/modules/" + release + "/kernel/drivers/virtio/virtio_mmio.ko.xz", "ko")
+                .file("./lib/modules/" + release + "/kernel/drivers/virtio/virtio_mmio.ko.xz", virtioMmioModule())
                 .file("./usr/share/doc/linux-image/changelog.gz", "doc");
+    }
+
+    private static byte[] virtioMmioModule() {
+        try {
+            return ModuleFiles.xz(ModuleFiles.elf("virtio_mmio", ""));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
@@ -97,7 +105,10 @@ class KernelProvisionerTest {
         assertEquals(cache.directory().resolve(NEW_RELEASE), tree.root());
         assertEquals("image", Files.readString(tree.image()));
         assertTrue(KernelConfig.of(tree).orElseThrow().isBuiltin("VIRTIO_CONSOLE"));
-        assertTrue(Files.isRegularFile(tree.modulesDir().orElseThrow().resolve("kernel/drivers/virtio/virtio_mmio.ko.xz")));
+        Path modules = tree.modulesDir().orElseThrow();
+        assertEquals(List.of(modules.resolve("kernel/drivers/virtio/virtio_mmio.ko.xz")),
+                ModuleIndex.load(NEW_RELEASE, modules).filesFor("virtio_mmio"));
+        assertTrue(Files.isRegularFile(modules.resolve("modules.dep")), "the provisioner writes modules.dep");
         assertFalse(Files.exists(tree.root().resolve("boot/System.map-" + NEW_RELEASE)));
         assertFalse(Files.exists(tree.root().resolve("usr")));
         try (var entries = Files.list(cache.directory())) {
