@@ -11,6 +11,12 @@ import java.io.OutputStream;
  * earlier ones.
  */
 public final class InitramfsWriter {
+    /**
+     * Part of every cache key: raise it whenever the bytes written for the same contents change
+     * (header fields, ordering, compression), so caches built by older versions are not reused.
+     */
+    public static final int FORMAT_VERSION = 1;
+
     private InitramfsWriter() {
     }
 
