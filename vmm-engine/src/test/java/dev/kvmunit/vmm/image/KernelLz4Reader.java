@@ -19,8 +19,17 @@ final class KernelLz4Reader {
     private KernelLz4Reader() {
     }
 
+    /** What one call of the kernel's unlz4 produced and where in the input it stopped. */
+    record Decoded(byte[] bytes, int end) {
+    }
+
     static byte[] decode(byte[] input) {
+        return decode(input, 0).bytes();
+    }
+
+    static Decoded decode(byte[] input, int start) {
         ByteBuffer in = ByteBuffer.wrap(input).order(ByteOrder.LITTLE_ENDIAN);
+        in.position(start);
         if (in.getInt() != Lz4LegacyOutputStream.MAGIC) {
             throw new AssertionError("invalid header");
         }
@@ -33,6 +42,7 @@ final class KernelLz4Reader {
                 continue;
             }
             if (chunk == 0) {
+                in.position(in.position() - 4);
                 break;
             }
             if (chunk < 0 || chunk > in.remaining()) {
@@ -42,6 +52,6 @@ final class KernelLz4Reader {
             out.write(block, 0, n);
             in.position(in.position() + chunk);
         }
-        return out.toByteArray();
+        return new Decoded(out.toByteArray(), in.position());
     }
 }
