@@ -15,16 +15,20 @@ import dev.kvmunit.vmm.kvm.KvmException;
 import dev.kvmunit.vmm.kvm.KvmSystem;
 import dev.kvmunit.vmm.kvm.KvmUsability;
 import dev.kvmunit.vmm.kvm.KvmVcpu;
+import dev.kvmunit.vmm.launch.AgentInbox;
+import dev.kvmunit.vmm.launch.RunningVm;
 import dev.kvmunit.vmm.launch.VmLaunchException;
 import dev.kvmunit.vmm.launch.VmLauncher;
 import dev.kvmunit.vmm.launch.VmListener;
 import dev.kvmunit.vmm.launch.VmOutcome;
-import dev.kvmunit.vmm.launch.VmResult;
 import dev.kvmunit.vmm.launch.VmSpec;
 import dev.kvmunit.vmm.machine.Machine;
 import dev.kvmunit.vmm.machine.MachineStop;
+import dev.kvmunit.vmm.virtio.ConsolePort;
+import dev.kvmunit.vmm.virtio.VirtioConsole;
+import dev.kvmunit.vmm.virtio.VirtioMmioTransport;
+import dev.kvmunit.vmm.virtio.VirtioMmioWindow;
 
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -38,6 +42,11 @@ public final class LocalVmLauncher implements VmLauncher {
      * an immediate reboot on panic so a panicked guest ends the run instead of idling.
      */
     static final String BASE_CMDLINE = "console=ttyS0 reboot=k panic=-1";
+
+    /** The virtio-console port the guest init's channel runs over (see guest-init/PROTOCOL.md). */
+    public static final String AGENT_PORT = "kvmunit.agent";
+    /** First GSI above the ISA interrupts the legacy devices use. */
+    private static final int CONSOLE_GSI = 5;
 
     private final KvmSystem kvm;
 
@@ -59,24 +68,33 @@ public final class LocalVmLauncher implements VmLauncher {
     }
 
     @Override
-    public VmResult run(VmSpec spec, VmListener listener) {
+    public RunningVm start(VmSpec spec, VmListener listener) {
         long start = System.nanoTime();
         KernelImage kernel = loadKernel(spec);
         ConsoleWatch console = new ConsoleWatch(listener);
-        MachineStop stop;
-        try (Machine machine = Machine.create(kvm, (long) spec.memoryMb() << 20, spec.cpus())) {
-            attachDevices(machine, console);
-            BootCpuState boot = BootLoader.prepare(machine.memory(), kernel, spec.initramfs(),
-                    (BASE_CMDLINE + " " + spec.cmdline()).trim(), 0);
+        AgentInbox fromAgent = new AgentInbox();
+        Machine machine = Machine.create(kvm, (long) spec.memoryMb() << 20, spec.cpus());
+        try {
+            attachLegacyDevices(machine, console);
+            ConsolePort agent = ConsolePort.named(AGENT_PORT, fromAgent::deliver);
+            VirtioMmioWindow window = VirtioMmioWindow.slot(0, CONSOLE_GSI);
+            VirtioMmioTransport transport = new VirtioMmioTransport(machine.memory(),
+                    VirtioConsole.consoleAndAgent(ConsolePort.console(console::accept), agent),
+                    machine.irqLine(window.gsi()),
+                    reason -> machine.requestStop(new MachineStop(MachineStop.Reason.DEVICE_ERROR,
+                            "virtio-console failed: " + reason)));
+            machine.mmio().register(window.base(), window.size(), transport);
+            String cmdline = String.join(" ", BASE_CMDLINE, window.kernelCmdlineFragment(), spec.cmdline()).trim();
+            BootCpuState boot = BootLoader.prepare(machine.memory(), kernel, spec.initramfs(), cmdline, 0);
             configureVcpus(machine, boot, Topology.ofCpus(spec.cpus()));
-            stop = machine.run(spec.timeout());
+            return new LocalRunningVm(machine, console, agent, fromAgent, spec.timeout(), start);
         } catch (BootException e) {
+            machine.close();
             throw new VmLaunchException(e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            machine.close();
+            throw e;
         }
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        return console.panic()
-                .map(text -> new VmResult(VmOutcome.PANIC, text, console.lastLines(), elapsed))
-                .orElseGet(() -> new VmResult(outcomeOf(stop), stop.detail(), console.lastLines(), elapsed));
     }
 
     private static KernelImage loadKernel(VmSpec spec) {
@@ -87,7 +105,7 @@ public final class LocalVmLauncher implements VmLauncher {
         }
     }
 
-    private static void attachDevices(Machine machine, ConsoleWatch console) {
+    private static void attachLegacyDevices(Machine machine, ConsoleWatch console) {
         Serial16550 com1 = new Serial16550(machine.irqLine(Serial16550.COM1_IRQ), console::accept);
         machine.portIo().register(Serial16550.COM1_PORT, Serial16550.PORT_COUNT, com1);
         new I8042(() -> machine.requestStop(MachineStop.guestReset("i8042 reset pulse")))
