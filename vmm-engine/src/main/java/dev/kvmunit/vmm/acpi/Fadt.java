@@ -1,5 +1,7 @@
 package dev.kvmunit.vmm.acpi;
 
+import dev.kvmunit.vmm.devices.CmosRtc;
+
 /**
  * Fixed ACPI Description Table, revision 6.5, for a hardware-reduced platform: no SCI, no
  * PM1 blocks, no PM timer, no FACS. What matters to Linux is the HW_REDUCED_ACPI flag, the
@@ -19,9 +21,6 @@ final class Fadt {
     private static final int FLAGS = 112;
     private static final int MINOR_REVISION_OFFSET = 131;
     private static final int X_DSDT = 140;
-
-    /** RTC CMOS index of the century byte, which {@code CmosRtc} serves. */
-    static final int CMOS_CENTURY_INDEX = 0x32;
 
     /**
      * IA-PC boot architecture flags. Only "VGA not present" is set:
@@ -53,7 +52,7 @@ final class Fadt {
         table.zeros(LENGTH - TableBuilder.HEADER_LENGTH);
         // FIRMWARE_CTRL, X_FIRMWARE_CTRL and the 32-bit DSDT stay 0: the spec requires DSDT
         // to be zero when X_DSDT is set, and hardware-reduced platforms may omit the FACS.
-        table.putAt(CENTURY, CMOS_CENTURY_INDEX, 1);
+        table.putAt(CENTURY, CmosRtc.CENTURY, 1); // the CMOS index our RTC serves the century at
         table.putAt(IAPC_BOOT_ARCH, BOOT_ARCH_NO_VGA, 2);
         table.putAt(FLAGS, FLAG_HW_REDUCED_ACPI | FLAG_PWR_BUTTON | FLAG_SLP_BUTTON, 4);
         table.putAt(MINOR_REVISION_OFFSET, MINOR_REVISION, 1);
