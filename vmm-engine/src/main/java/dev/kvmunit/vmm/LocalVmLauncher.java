@@ -1,5 +1,7 @@
 package dev.kvmunit.vmm;
 
+import dev.kvmunit.vmm.acpi.AcpiConfig;
+import dev.kvmunit.vmm.acpi.AcpiTables;
 import dev.kvmunit.vmm.boot.BootCpuState;
 import dev.kvmunit.vmm.boot.BootException;
 import dev.kvmunit.vmm.boot.BootLoader;
@@ -9,6 +11,7 @@ import dev.kvmunit.vmm.boot.KernelImage;
 import dev.kvmunit.vmm.boot.KernelImageException;
 import dev.kvmunit.vmm.boot.Topology;
 import dev.kvmunit.vmm.cpu.Msr;
+import dev.kvmunit.vmm.devices.CmosRtc;
 import dev.kvmunit.vmm.devices.I8042;
 import dev.kvmunit.vmm.devices.Serial16550;
 import dev.kvmunit.vmm.kvm.KvmException;
@@ -26,6 +29,7 @@ import dev.kvmunit.vmm.machine.MachineStop;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Boots guests on this host's {@code /dev/kvm}, in this JVM: the composition root that puts
@@ -66,9 +70,11 @@ public final class LocalVmLauncher implements VmLauncher {
         MachineStop stop;
         try (Machine machine = Machine.create(kvm, (long) spec.memoryMb() << 20, spec.cpus())) {
             attachDevices(machine, console);
+            Topology topology = Topology.ofCpus(spec.cpus());
+            long rsdp = AcpiTables.write(machine.memory(), AcpiConfig.ofApicIds(apicIds(topology)));
             BootCpuState boot = BootLoader.prepare(machine.memory(), kernel, spec.initramfs(),
-                    (BASE_CMDLINE + " " + spec.cmdline()).trim(), 0);
-            configureVcpus(machine, boot, Topology.ofCpus(spec.cpus()));
+                    (BASE_CMDLINE + " " + spec.cmdline()).trim(), rsdp);
+            configureVcpus(machine, boot, topology);
             stop = machine.run(spec.timeout());
         } catch (BootException e) {
             throw new VmLaunchException(e.getMessage(), e);
@@ -92,6 +98,12 @@ public final class LocalVmLauncher implements VmLauncher {
         machine.portIo().register(Serial16550.COM1_PORT, Serial16550.PORT_COUNT, com1);
         new I8042(() -> machine.requestStop(MachineStop.guestReset("i8042 reset pulse")))
                 .attachTo(machine.portIo());
+        machine.portIo().register(CmosRtc.PORT, CmosRtc.PORT_COUNT, new CmosRtc());
+    }
+
+    /** The MADT must name the same APIC ids the CPUID leaves give each vCPU. */
+    private static List<Integer> apicIds(Topology topology) {
+        return IntStream.range(0, topology.cpuCount()).map(topology::apicId).boxed().toList();
     }
 
     private void configureVcpus(Machine machine, BootCpuState boot, Topology topology) {
