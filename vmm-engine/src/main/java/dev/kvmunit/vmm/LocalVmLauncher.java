@@ -1,5 +1,8 @@
 package dev.kvmunit.vmm;
 
+import dev.kvmunit.vmm.acpi.AcpiConfig;
+import dev.kvmunit.vmm.acpi.AcpiTables;
+import dev.kvmunit.vmm.acpi.VirtioMmioDevice;
 import dev.kvmunit.vmm.boot.BootCpuState;
 import dev.kvmunit.vmm.boot.BootException;
 import dev.kvmunit.vmm.boot.BootLoader;
@@ -9,6 +12,7 @@ import dev.kvmunit.vmm.boot.KernelImage;
 import dev.kvmunit.vmm.boot.KernelImageException;
 import dev.kvmunit.vmm.boot.Topology;
 import dev.kvmunit.vmm.cpu.Msr;
+import dev.kvmunit.vmm.devices.CmosRtc;
 import dev.kvmunit.vmm.devices.I8042;
 import dev.kvmunit.vmm.devices.Serial16550;
 import dev.kvmunit.vmm.kvm.KvmException;
@@ -30,21 +34,27 @@ import dev.kvmunit.vmm.virtio.VirtioMmioTransport;
 import dev.kvmunit.vmm.virtio.VirtioMmioWindow;
 
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Boots guests on this host's {@code /dev/kvm}, in this JVM: the composition root that puts
  * a {@link Machine}, the boot protocol, ACPI and the devices together for one run.
+ *
+ * <p>Every guest gets COM1 (kernel console: early boot and panics), the i8042 (its reset
+ * pulse ends the run), a CMOS RTC, and one multiport virtio-console on the first MMIO slot
+ * with hvc0 and the agent port {@value #AGENT_PORT}. The virtio device is described twice,
+ * in the DSDT and on the command line, so it is found by kernels with and without
+ * VIRTIO_MMIO_CMDLINE_DEVICES.
  */
 public final class LocalVmLauncher implements VmLauncher {
-    /**
-     * What every guest needs on its command line: the console on COM1 (early boot, panics),
-     * the i8042 reset as the way out ({@code reboot=k}; guest init powers off with it), and
-     * an immediate reboot on panic so a panicked guest ends the run instead of idling.
-     */
-    static final String BASE_CMDLINE = "console=ttyS0 reboot=k panic=-1";
-
     /** The virtio-console port the guest init's channel runs over (see guest-init/PROTOCOL.md). */
     public static final String AGENT_PORT = "kvmunit.agent";
+    /**
+     * What every guest needs on its command line: the console on COM1, the i8042 reset as
+     * the way out ({@code reboot=k}; guest init powers off with it), and an immediate reboot
+     * on panic so a panicked guest ends the run instead of idling.
+     */
+    static final String BASE_CMDLINE = "console=ttyS0 reboot=k panic=-1";
     /** First GSI above the ISA interrupts the legacy devices use. */
     private static final int CONSOLE_GSI = 5;
 
@@ -84,9 +94,13 @@ public final class LocalVmLauncher implements VmLauncher {
                     reason -> machine.requestStop(new MachineStop(MachineStop.Reason.DEVICE_ERROR,
                             "virtio-console failed: " + reason)));
             machine.mmio().register(window.base(), window.size(), transport);
+
+            Topology topology = Topology.ofCpus(spec.cpus());
+            long rsdp = AcpiTables.write(machine.memory(), new AcpiConfig(apicIds(topology),
+                    List.of(new VirtioMmioDevice(window.base(), window.size(), window.gsi()))));
             String cmdline = String.join(" ", BASE_CMDLINE, window.kernelCmdlineFragment(), spec.cmdline()).trim();
-            BootCpuState boot = BootLoader.prepare(machine.memory(), kernel, spec.initramfs(), cmdline, 0);
-            configureVcpus(machine, boot, Topology.ofCpus(spec.cpus()));
+            BootCpuState boot = BootLoader.prepare(machine.memory(), kernel, spec.initramfs(), cmdline, rsdp);
+            configureVcpus(machine, boot, topology);
             return new LocalRunningVm(machine, console, agent, fromAgent, spec.timeout(), start);
         } catch (BootException e) {
             machine.close();
@@ -110,6 +124,12 @@ public final class LocalVmLauncher implements VmLauncher {
         machine.portIo().register(Serial16550.COM1_PORT, Serial16550.PORT_COUNT, com1);
         new I8042(() -> machine.requestStop(MachineStop.guestReset("i8042 reset pulse")))
                 .attachTo(machine.portIo());
+        machine.portIo().register(CmosRtc.PORT, CmosRtc.PORT_COUNT, new CmosRtc());
+    }
+
+    /** The MADT must name the same APIC ids the CPUID leaves give each vCPU. */
+    private static List<Integer> apicIds(Topology topology) {
+        return IntStream.range(0, topology.cpuCount()).map(topology::apicId).boxed().toList();
     }
 
     private void configureVcpus(Machine machine, BootCpuState boot, Topology topology) {

@@ -21,8 +21,9 @@ import java.util.function.Consumer;
  * interrupt needs a low-to-high transition: the device lowers the line whenever the last
  * pending cause is cleared and raises it again when a new one appears, exactly like a real
  * UART does, and Linux's 8250 handler, which loops until IIR reports "no interrupt", never
- * misses one. Driving a level instead of pulsing keeps the line low while the guest masks
- * everything and avoids spurious edges.
+ * misses one. Driving the true level rather than pulsing also stays correct if the guest
+ * programs the pin level-triggered (a hardware-reduced ACPI kernel configures ISA pins
+ * itself): the IOAPIC then re-delivers after EOI for as long as the cause is pending.
  *
  * <p>Thread-safety: all entry points are synchronized on the device, the same monitor
  * {@link IoBus} holds during guest accesses, so host input may be queued from any thread.

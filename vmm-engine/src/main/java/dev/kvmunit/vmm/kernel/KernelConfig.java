@@ -81,7 +81,8 @@ public final class KernelConfig {
         return raw;
     }
 
-    private static String key(String option) {
+    /** The full option name, CONFIG_ prefix included. */
+    static String key(String option) {
         Objects.requireNonNull(option, "option");
         return option.startsWith("CONFIG_") ? option : "CONFIG_" + option;
     }

@@ -11,7 +11,10 @@ import dev.kvmunit.vmm.sys.LibC;
  */
 public final class EventFd implements AutoCloseable {
     private final int fd;
+    /** Guarded by this. */
     private boolean closed;
+    /** Threads inside {@link #await()}'s read; guarded by this. */
+    private int readers;
 
     private EventFd(int fd) {
         this.fd = fd;
@@ -30,8 +33,17 @@ public final class EventFd implements AutoCloseable {
         return fd;
     }
 
-    /** Adds 1 to the counter: for an irqfd, injects the interrupt. */
-    public void signal() {
+    /**
+     * Adds 1 to the counter: for an irqfd, injects the interrupt. Does nothing once closed, so
+     * a device raising an interrupt while its VM is torn down cannot write to a recycled fd.
+     */
+    public synchronized void signal() {
+        if (!closed) {
+            increment();
+        }
+    }
+
+    private void increment() {
         try (Memory one = new Memory(8)) {
             one.setLong(0, 1);
             LibC.INSTANCE.write(fd, one, 8);
@@ -42,23 +54,55 @@ public final class EventFd implements AutoCloseable {
 
     /**
      * Blocks until the counter is non-zero, then returns and resets it: for an ioeventfd, the
-     * number of guest writes since the last call.
+     * number of guest writes since the last call. Returns 0 once the eventfd is closed, which
+     * also wakes a thread blocked here, so a poller thread ends with its VM.
      */
     public long await() {
+        synchronized (this) {
+            if (closed) {
+                return 0;
+            }
+            readers++;
+        }
         try (Memory value = new Memory(8)) {
             LibC.INSTANCE.read(fd, value, 8);
-            return value.getLong(0);
+            synchronized (this) {
+                return closed ? 0 : value.getLong(0);
+            }
         } catch (LastErrorException e) {
             throw new KvmException("reading eventfd " + fd + " failed: " + KvmFd.strerror(e), e.getErrorCode(), e);
+        } finally {
+            synchronized (this) {
+                readers--;
+                notifyAll();
+            }
         }
     }
 
+    /**
+     * Closes the eventfd. A thread blocked in {@link #await()} is woken first and the fd is
+     * closed only after it has left {@code read}, so it can never read a recycled fd number.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        if (readers > 0) {
+            increment();
+            boolean interrupted = false;
+            while (readers > 0) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         LibC.INSTANCE.close(fd);
     }
 }

@@ -145,6 +145,8 @@ public final class Machine implements AutoCloseable {
                 throw new IllegalStateException("a machine runs only once; create a new one");
             }
             started = true;
+            // Install the kick handler here, so a process where that fails hears it from run().
+            KickSignal.number();
             for (int i = 0; i < runners.size(); i++) {
                 Thread thread = new Thread(runners.get(i), "kvmunit-vcpu-" + i);
                 // A wedged vCPU must never keep the JVM alive.

@@ -13,17 +13,17 @@ import java.io.UncheckedIOException;
  * Loads the tiny guest programs the build assembles from src/test/asm and puts vCPUs in the
  * CPU mode a program is written for.
  */
-final class TinyGuest {
+public final class TinyGuest {
     /** Where assemble.sh links every program. */
-    static final long LOAD_ADDRESS = 0x1000;
+    public static final long LOAD_ADDRESS = 0x1000;
     /** Initial stack pointer, below the program's page and above the real-mode IVT and BDA. */
-    static final long STACK = 0x7000;
+    public static final long STACK = 0x7000;
 
     private TinyGuest() {
     }
 
     /** Copies guest program {@code name} (src/test/asm/NAME.s) into guest memory at {@link #LOAD_ADDRESS}. */
-    static void load(Machine machine, String name) {
+    public static void load(Machine machine, String name) {
         String resource = "/guests/" + name + ".bin";
         try (InputStream in = TinyGuest.class.getResourceAsStream(resource)) {
             if (in == null) {
@@ -37,7 +37,7 @@ final class TinyGuest {
     }
 
     /** Real mode: every segment base 0, so addresses in the program are guest-physical. */
-    static void startRealMode(KvmVcpu vcpu) {
+    public static void startRealMode(KvmVcpu vcpu) {
         SpecialRegisters s = vcpu.specialRegisters();
         Segment code = new Segment(0, 0xFFFF, 0, 0xB, true, 0, false, true, false, false);
         Segment data = new Segment(0, 0xFFFF, 0, 0x3, true, 0, false, true, false, false);
@@ -47,7 +47,7 @@ final class TinyGuest {
     }
 
     /** 32-bit protected mode, flat 4 GiB segments, no paging. */
-    static void startProtectedMode32(KvmVcpu vcpu) {
+    public static void startProtectedMode32(KvmVcpu vcpu) {
         SpecialRegisters s = vcpu.specialRegisters();
         Segment code = new Segment(0, 0xFFFFFFFF, 0x08, 0xB, true, 0, true, true, false, true);
         Segment data = new Segment(0, 0xFFFFFFFF, 0x10, 0x3, true, 0, true, true, false, true);

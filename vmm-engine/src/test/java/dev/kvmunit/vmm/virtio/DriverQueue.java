@@ -53,6 +53,11 @@ final class DriverQueue {
     }
 
     void writeDescriptor(long table, int index, long address, long length, int flags, int next) {
+        writeDescriptor(memory, table, index, address, length, flags, next);
+    }
+
+    static void writeDescriptor(GuestMemory memory, long table, int index, long address, long length, int flags,
+                                int next) {
         long d = table + 16L * index;
         memory.write64(d, address);
         memory.write32(d + 8, length);
