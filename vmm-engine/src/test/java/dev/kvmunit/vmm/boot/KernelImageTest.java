@@ -130,6 +130,14 @@ class KernelImageTest {
     }
 
     @Test
+    void peFileWithoutSetupHeaderIsNotAKernel() {
+        byte[] pe = new byte[4096];
+        pe[0] = 'M';
+        pe[1] = 'Z';
+        assertError(SyntheticKernels.write(dir, "app.efi", pe), "is not a kernel");
+    }
+
+    @Test
     void bzImageCutInsideTheBootSector() {
         byte[] full = SyntheticKernels.bzImage().build();
         assertError(SyntheticKernels.write(dir, "cut", Arrays.copyOf(full, 0x100)), "is truncated", "setup header");
