@@ -195,6 +195,12 @@ class KernelImageTest {
     }
 
     @Test
+    void shortThirtyTwoBitElfIsReportedAsThirtyTwoBit() {
+        byte[] full = SyntheticKernels.elf().elfClass(1).load(0x100_0000, new byte[16], 16).build();
+        assertError(SyntheticKernels.write(dir, "elf32", Arrays.copyOf(full, 52)), "32-bit ELF");
+    }
+
+    @Test
     void elfForAnotherMachine() {
         Path file = SyntheticKernels.elf().machine(183).load(0x100_0000, new byte[16], 16).write(dir);
         assertError(file, "machine 183", "not x86_64");
