@@ -100,16 +100,18 @@ public final class ImageCache {
             return ready.get();
         }
         Files.createDirectories(images);
+        CachedImage built;
         try (KeyLock lock = KeyLock.acquire(lockFile(key))) {
             ready = verifiedEntry(key);
             if (ready.isPresent()) {
                 return ready.get();
             }
             deleteTemporaries(key);
-            return build(key, contents);
-        } finally {
-            sweepStaleTemporaries();
+            built = build(key, contents);
         }
+        // Only after our lock is released: this JVM cannot take a second FileChannel lock on it.
+        sweepStaleTemporaries();
+        return built;
     }
 
     /** Every complete entry, oldest first. */
@@ -119,9 +121,14 @@ public final class ImageCache {
             String key = keyOf(sidecar);
             Path entry = entryFile(key);
             Optional<Properties> properties = readSidecar(key);
-            if (properties.isPresent() && Files.isRegularFile(entry)) {
-                entries.add(new CacheEntry(key, properties.get().getProperty("kind", "unknown"), Files.size(entry),
-                        Files.getLastModifiedTime(entry).toInstant(), entry));
+            if (properties.isPresent()) {
+                try {
+                    var attributes = Files.readAttributes(entry, java.nio.file.attribute.BasicFileAttributes.class);
+                    entries.add(new CacheEntry(key, properties.get().getProperty("kind", "unknown"), attributes.size(),
+                            attributes.lastModifiedTime().toInstant(), entry));
+                } catch (NoSuchFileException e) {
+                    // being rebuilt or cleaned by another process right now
+                }
             }
         }
         entries.sort((a, b) -> a.created().compareTo(b.created()));
