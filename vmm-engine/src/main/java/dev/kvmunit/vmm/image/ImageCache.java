@@ -92,6 +92,7 @@ public final class ImageCache {
     }
 
     /** The cached base for {@code contents}, built now if no valid entry exists. */
+    @SuppressWarnings("try") // the KeyLock is held for the scope, never read
     public CachedImage base(InitramfsContents contents) throws IOException {
         String key = ImageKey.of(contents, digests);
         digests.save();
@@ -141,6 +142,7 @@ public final class ImageCache {
      *
      * @return the entries deleted
      */
+    @SuppressWarnings("try") // the KeyLock is held for the scope, never read
     public List<CacheEntry> clean(Duration olderThan) throws IOException {
         Instant cutoff = clock.instant().minus(olderThan);
         List<CacheEntry> deleted = new ArrayList<>();
@@ -162,6 +164,7 @@ public final class ImageCache {
     }
 
     /** Deletes temp files older than {@link #STALE_TEMPORARY_AGE} whose key no build holds locked. */
+    @SuppressWarnings("try") // the KeyLock is held for the scope, never read
     void sweepStaleTemporaries() throws IOException {
         Instant cutoff = clock.instant().minus(STALE_TEMPORARY_AGE);
         for (Path temp : filesEndingWith(TEMP_SUFFIX)) {
