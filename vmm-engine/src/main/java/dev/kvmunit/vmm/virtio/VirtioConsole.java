@@ -244,7 +244,7 @@ public final class VirtioConsole implements VirtioDevice {
                         value);
             }
             for (int i = 0; i < ports.size(); i++) {
-                sendControl(i, PORT_ADD, 0, null);
+                sendControl(i, PORT_ADD, 1, null);
             }
             return;
         }
@@ -265,7 +265,8 @@ public final class VirtioConsole implements VirtioDevice {
                     sendControl(index, CONSOLE_PORT, 1, null);
                 }
                 if (port.name() != null) {
-                    sendControl(index, PORT_NAME, 1, port.name().getBytes(StandardCharsets.US_ASCII));
+                    // NUL-terminated like QEMU's; Linux copies up to the NUL or the buffer end.
+                    sendControl(index, PORT_NAME, 1, (port.name() + '\0').getBytes(StandardCharsets.US_ASCII));
                 }
                 sendControl(index, PORT_OPEN, 1, null);
             }

@@ -113,12 +113,20 @@ final class ConsoleGuest {
             long id = Integer.toUnsignedLong(b.getInt());
             int event = Short.toUnsignedInt(b.getShort());
             int value = Short.toUnsignedInt(b.getShort());
-            String name = event == VirtioConsole.PORT_NAME
-                    ? new String(message, 8, message.length - 8, StandardCharsets.US_ASCII) : null;
+            String name = event == VirtioConsole.PORT_NAME ? cString(message, 8) : null;
             out.add(new Control(id, event, value, name));
         }
         controlReceived.addAll(out);
         return out;
+    }
+
+    /** The string at {@code offset}, up to a NUL or the end, as Linux's strscpy reads PORT_NAME. */
+    private static String cString(byte[] bytes, int offset) {
+        int end = offset;
+        while (end < bytes.length && bytes[end] != 0) {
+            end++;
+        }
+        return new String(bytes, offset, end - offset, StandardCharsets.US_ASCII);
     }
 
     /** Everything the device delivered to {@code port} so far, as text. */

@@ -55,8 +55,8 @@ class VirtioConsoleTest {
         guest.startMultiport(0);
 
         assertEquals(List.of(
-                new ConsoleGuest.Control(0, VirtioConsole.PORT_ADD, 0, null),
-                new ConsoleGuest.Control(1, VirtioConsole.PORT_ADD, 0, null),
+                new ConsoleGuest.Control(0, VirtioConsole.PORT_ADD, 1, null),
+                new ConsoleGuest.Control(1, VirtioConsole.PORT_ADD, 1, null),
                 new ConsoleGuest.Control(0, VirtioConsole.CONSOLE_PORT, 1, null),
                 new ConsoleGuest.Control(0, VirtioConsole.PORT_OPEN, 1, null),
                 new ConsoleGuest.Control(1, VirtioConsole.PORT_NAME, 1, "kvmunit.agent"),
