@@ -131,11 +131,16 @@ final class ConsoleGuest {
 
     /** Everything the device delivered to {@code port} so far, as text. */
     String read(int port) {
+        return new String(readBytes(port), StandardCharsets.UTF_8);
+    }
+
+    /** Everything the device delivered to {@code port} so far. */
+    byte[] readBytes(int port) {
         ByteArrayOutputStream input = portInput.computeIfAbsent(port, p -> new ByteArrayOutputStream());
         for (byte[] chunk : takeReceived(rxQueue(port))) {
             input.writeBytes(chunk);
         }
-        return input.toString(StandardCharsets.UTF_8);
+        return input.toByteArray();
     }
 
     /** Used receive buffers' contents, each buffer reposted as Linux does. */
