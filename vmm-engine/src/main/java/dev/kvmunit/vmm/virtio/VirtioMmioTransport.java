@@ -316,6 +316,8 @@ public final class VirtioMmioTransport implements IoDevice {
             status |= value & STATUS_FAILED;
             return;
         }
+        // DEVICE_NEEDS_RESET is the device's to set, not the driver's.
+        value &= ~STATUS_DEVICE_NEEDS_RESET;
         if ((status & ~value) != 0) {
             throw VirtioProtocolException.of("driver cleared device status bits: 0x%x -> 0x%x", status, value);
         }
