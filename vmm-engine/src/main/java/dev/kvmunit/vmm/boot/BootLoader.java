@@ -37,10 +37,12 @@ public final class BootLoader {
                             + "%d MiB; give it more memory", kernel.path(), kernel.footprintEnd(),
                     (kernel.footprintEnd() + (1 << 20) - 1) >> 20, memory.size() >> 20));
         }
-        kernel.loadInto(memory);
+        // Cheap checks first: a bad command line or an oversized initramfs should fail before
+        // tens of MiB of kernel are copied.
         long cmdlineAddress = CommandLine.write(memory, cmdline, kernel);
         long initramfsLimit = Math.min(memory.size(), kernel.initramfsLimit());
         InitramfsImage image = InitramfsLoader.load(memory, initramfs, kernel.footprintEnd(), initramfsLimit);
+        kernel.loadInto(memory);
         BootGdt.write(memory);
 
         if (kernel instanceof ElfKernel elf && elf.pvhEntry().isPresent()) {

@@ -25,6 +25,9 @@ public final class BzImage implements KernelImage {
     private static final int SECTOR = 512;
     private static final int MAX_VERSION_LENGTH = 256;
 
+    /** End of the "HdrS" signature: enough of the file to recognise a bzImage. */
+    static final int SIGNATURE_END = HEADER + 4;
+
     private final Path path;
     private final byte[] setupHeader;
     private final int protocol;
@@ -46,6 +49,15 @@ public final class BzImage implements KernelImage {
         this.cmdlineSize = cmdlineSize;
         this.initrdAddrMax = initrdAddrMax;
         this.version = version;
+    }
+
+    static boolean hasSignature(ByteBuffer start) {
+        return start.limit() >= SIGNATURE_END && start.getInt(HEADER) == HEADER_MAGIC;
+    }
+
+    /** An "MZ" file too short to reach the signature: a bzImage (EFI stub) cut short, most likely. */
+    static boolean isCutBeforeSignature(ByteBuffer start) {
+        return start.limit() < SIGNATURE_END && start.limit() >= 2 && start.get(0) == 'M' && start.get(1) == 'Z';
     }
 
     static BzImage parse(KernelFile file) {

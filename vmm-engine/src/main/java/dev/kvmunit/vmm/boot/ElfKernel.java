@@ -22,6 +22,7 @@ public final class ElfKernel implements KernelImage {
     static final int COMMAND_LINE_SIZE = 2048;
     static final int XEN_ELFNOTE_PHYS32_ENTRY = 18;
 
+    private static final int EI_NIDENT = 16;
     private static final int EHDR_SIZE = 64;
     private static final int PHDR_SIZE = 56;
     private static final int MAX_PHDRS = 256;
@@ -63,14 +64,17 @@ public final class ElfKernel implements KernelImage {
 
     static ElfKernel parse(KernelFile file) {
         Path path = file.path();
-        ByteBuffer ehdr = file.read(0, EHDR_SIZE, "the ELF header");
-        if (ehdr.get(4) != ELFCLASS64) {
-            throw new KernelImageException(path, "is a 32-bit ELF file (EI_CLASS " + ehdr.get(4)
+        // Class and byte order first: a 32-bit ELF header is shorter than a 64-bit one, and
+        // "32-bit" is the more useful complaint than "truncated".
+        ByteBuffer ident = file.read(0, EI_NIDENT, "the ELF identification");
+        if (ident.get(4) != ELFCLASS64) {
+            throw new KernelImageException(path, "is a 32-bit ELF file (EI_CLASS " + ident.get(4)
                     + "); expected a 64-bit x86_64 vmlinux");
         }
-        if (ehdr.get(5) != ELFDATA2LSB) {
+        if (ident.get(5) != ELFDATA2LSB) {
             throw new KernelImageException(path, "is a big-endian ELF file; expected a little-endian x86_64 vmlinux");
         }
+        ByteBuffer ehdr = file.read(0, EHDR_SIZE, "the ELF header");
         int machine = Short.toUnsignedInt(ehdr.getShort(18));
         if (machine != EM_X86_64) {
             throw new KernelImageException(path, "is an ELF file for machine " + machine

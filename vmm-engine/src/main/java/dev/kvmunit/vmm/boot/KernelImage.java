@@ -13,9 +13,6 @@ import java.util.Optional;
  */
 public sealed interface KernelImage permits BzImage, ElfKernel {
 
-    /** Enough bytes to tell a bzImage (magic at 0x202) from an ELF file. */
-    int SNIFF_LENGTH = BootParamsOffsets.HEADER + 4;
-
     /**
      * Parses the kernel at {@code path}.
      *
@@ -27,15 +24,15 @@ public sealed interface KernelImage permits BzImage, ElfKernel {
             if (file.size() == 0) {
                 throw new KernelImageException(path, "is empty; expected a bzImage or an ELF vmlinux");
             }
-            ByteBuffer start = file.read(0, (int) Math.min(SNIFF_LENGTH, file.size()), "the file header");
+            ByteBuffer start = file.read(0, (int) Math.min(BzImage.SIGNATURE_END, file.size()), "the file header");
             if (ElfKernel.hasElfMagic(start)) {
                 return ElfKernel.parse(file);
             }
-            if (start.limit() >= SNIFF_LENGTH && start.getInt(BootParamsOffsets.HEADER) == BootParamsOffsets.HEADER_MAGIC) {
+            if (BzImage.hasSignature(start)) {
                 return BzImage.parse(file);
             }
-            if (start.limit() < SNIFF_LENGTH && start.limit() >= 2 && start.get(0) == 'M' && start.get(1) == 'Z') {
-                file.requireInFile(0, SNIFF_LENGTH, "the bzImage setup header");
+            if (BzImage.isCutBeforeSignature(start)) {
+                file.requireInFile(0, BzImage.SIGNATURE_END, "the bzImage setup header");
             }
             throw new KernelImageException(path, "is not a kernel: expected a bzImage (\"HdrS\" at offset 0x202, "
                     + "as in /boot/vmlinuz-*) or an ELF vmlinux (starting with \\x7fELF)");

@@ -28,7 +28,9 @@ import java.util.Set;
  * <li>the directories of /etc/ld.so.conf, which the host loader uses through ld.so.cache;</li>
  * <li>the default directories.</li>
  * </ol>
- * {@code $ORIGIN} expands to the directory of the object whose path list it is in. Candidates that
+ * {@code $ORIGIN} expands to the directory of the object whose path list it is in. The loader's
+ * glibc-hwcaps subdirectories (x86-64-v3 builds of a library) are not searched: Debian ships none
+ * for the libraries tests use, and the baseline build runs on every CPU the guest may get. Candidates that
  * are not x86_64 64-bit ELF files are skipped as the loader skips them. A library that was already
  * found (by the name it was asked for or its DT_SONAME) is reused, as the loader does.
  *

@@ -41,6 +41,14 @@ record ElfFile(Path path, Optional<String> interpreter, List<String> needed, Opt
         ByteBuffer bytes = map(path);
         checkIdentity(path, bytes);
         Reader reader = new Reader(path, bytes);
+        try {
+            return parse(reader);
+        } catch (ArithmeticException e) {
+            throw reader.broken("offsets overflow 64 bits");
+        }
+    }
+
+    private static ElfFile parse(Reader reader) throws ElfClosureException {
         long phoff = reader.u64(32);
         int phentsize = reader.u16(54);
         int phnum = reader.u16(56);
@@ -67,7 +75,7 @@ record ElfFile(Path path, Optional<String> interpreter, List<String> needed, Opt
             }
         }
         if (dynamicOffset < 0) {
-            return new ElfFile(path, interpreter, List.of(), Optional.empty(), Optional.empty(), Optional.empty());
+            return new ElfFile(reader.path, interpreter, List.of(), Optional.empty(), Optional.empty(), Optional.empty());
         }
         return readDynamic(reader, interpreter, loads, dynamicOffset, dynamicSize);
     }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -42,6 +43,22 @@ public sealed interface FileContent {
         @Override
         public long size() {
             return bytes.length;
+        }
+
+        /** Equal bytes are equal content, so adding the same generated file twice is not a conflict. */
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof InMemory that && Arrays.equals(bytes, that.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public String toString() {
+            return "InMemory[" + bytes.length + " bytes]";
         }
 
         @Override

@@ -147,7 +147,8 @@ public final class FileDigestCache {
 
     private boolean oldEnough(Stamp stamp) {
         long newest = Math.max(stamp.mtimeNanos(), stamp.ctimeNanos());
-        long nowNanos = clock.instant().getEpochSecond() * 1_000_000_000L + clock.instant().getNano();
+        java.time.Instant now = clock.instant();
+        long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
         return nowNanos - newest > RACY_WINDOW.toNanos();
     }
 

@@ -92,6 +92,7 @@ public final class ImageCache {
     }
 
     /** The cached base for {@code contents}, built now if no valid entry exists. */
+    @SuppressWarnings("try") // the KeyLock is held for the scope, never read
     public CachedImage base(InitramfsContents contents) throws IOException {
         String key = ImageKey.of(contents, digests);
         digests.save();
@@ -100,16 +101,18 @@ public final class ImageCache {
             return ready.get();
         }
         Files.createDirectories(images);
+        CachedImage built;
         try (KeyLock lock = KeyLock.acquire(lockFile(key))) {
             ready = verifiedEntry(key);
             if (ready.isPresent()) {
                 return ready.get();
             }
             deleteTemporaries(key);
-            return build(key, contents);
-        } finally {
-            sweepStaleTemporaries();
+            built = build(key, contents);
         }
+        // Only after our lock is released: this JVM cannot take a second FileChannel lock on it.
+        sweepStaleTemporaries();
+        return built;
     }
 
     /** Every complete entry, oldest first. */
@@ -119,9 +122,14 @@ public final class ImageCache {
             String key = keyOf(sidecar);
             Path entry = entryFile(key);
             Optional<Properties> properties = readSidecar(key);
-            if (properties.isPresent() && Files.isRegularFile(entry)) {
-                entries.add(new CacheEntry(key, properties.get().getProperty("kind", "unknown"), Files.size(entry),
-                        Files.getLastModifiedTime(entry).toInstant(), entry));
+            if (properties.isPresent()) {
+                try {
+                    var attributes = Files.readAttributes(entry, java.nio.file.attribute.BasicFileAttributes.class);
+                    entries.add(new CacheEntry(key, properties.get().getProperty("kind", "unknown"), attributes.size(),
+                            attributes.lastModifiedTime().toInstant(), entry));
+                } catch (NoSuchFileException e) {
+                    // being rebuilt or cleaned by another process right now
+                }
             }
         }
         entries.sort((a, b) -> a.created().compareTo(b.created()));
@@ -134,6 +142,7 @@ public final class ImageCache {
      *
      * @return the entries deleted
      */
+    @SuppressWarnings("try") // the KeyLock is held for the scope, never read
     public List<CacheEntry> clean(Duration olderThan) throws IOException {
         Instant cutoff = clock.instant().minus(olderThan);
         List<CacheEntry> deleted = new ArrayList<>();
@@ -155,6 +164,7 @@ public final class ImageCache {
     }
 
     /** Deletes temp files older than {@link #STALE_TEMPORARY_AGE} whose key no build holds locked. */
+    @SuppressWarnings("try") // the KeyLock is held for the scope, never read
     void sweepStaleTemporaries() throws IOException {
         Instant cutoff = clock.instant().minus(STALE_TEMPORARY_AGE);
         for (Path temp : filesEndingWith(TEMP_SUFFIX)) {

@@ -78,10 +78,6 @@ public final class InitramfsContents {
         return new ArrayList<>(entries.values());
     }
 
-    public boolean isEmpty() {
-        return entries.isEmpty();
-    }
-
     private void ensureParentDirectories(String path) {
         String parent = GuestPath.parent(path);
         if (parent == null) {

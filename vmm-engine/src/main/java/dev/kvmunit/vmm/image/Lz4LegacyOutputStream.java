@@ -2,6 +2,7 @@ package dev.kvmunit.vmm.image;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Arrays;
 
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
@@ -32,8 +33,12 @@ public final class Lz4LegacyOutputStream extends OutputStream {
 
     private final OutputStream out;
     private final LZ4Compressor compressor;
-    private final byte[] block = new byte[BLOCK_SIZE];
-    private final byte[] compressed;
+    /**
+     * Grows up to {@link #BLOCK_SIZE} as input arrives: a per-test overlay of a few KiB should not
+     * pay for zeroing 16 MiB of buffers.
+     */
+    private byte[] block = new byte[64 * 1024];
+    private byte[] compressed = new byte[0];
     private int filled;
     private boolean finished;
 
@@ -44,7 +49,6 @@ public final class Lz4LegacyOutputStream extends OutputStream {
     Lz4LegacyOutputStream(OutputStream out, LZ4Compressor compressor) throws IOException {
         this.out = out;
         this.compressor = compressor;
-        this.compressed = new byte[compressor.maxCompressedLength(BLOCK_SIZE)];
         writeLittleEndian(MAGIC);
     }
 
@@ -60,6 +64,9 @@ public final class Lz4LegacyOutputStream extends OutputStream {
         }
         while (len > 0) {
             int n = Math.min(len, BLOCK_SIZE - filled);
+            if (filled + n > block.length) {
+                block = Arrays.copyOf(block, Math.min(BLOCK_SIZE, Math.max(block.length * 2, filled + n)));
+            }
             System.arraycopy(b, off, block, filled, n);
             filled += n;
             off += n;
@@ -91,6 +98,10 @@ public final class Lz4LegacyOutputStream extends OutputStream {
     private void writeBlock() throws IOException {
         if (filled == 0) {
             return;
+        }
+        int bound = compressor.maxCompressedLength(filled);
+        if (compressed.length < bound) {
+            compressed = new byte[bound];
         }
         int length = compressor.compress(block, 0, filled, compressed, 0, compressed.length);
         writeLittleEndian(length);

@@ -8,6 +8,7 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -233,7 +234,7 @@ public final class DebPackage {
         }
     }
 
-    private static final class UnclosableInputStream extends java.io.FilterInputStream {
+    private static final class UnclosableInputStream extends FilterInputStream {
         UnclosableInputStream(InputStream in) {
             super(in);
         }

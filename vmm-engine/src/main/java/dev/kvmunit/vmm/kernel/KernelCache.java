@@ -2,7 +2,6 @@ package dev.kvmunit.vmm.kernel;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,8 +106,8 @@ public final class KernelCache {
         try {
             Files.createDirectories(directory);
             try (FileChannel channel = FileChannel.open(directory.resolve(LOCK_FILE),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = channel.lock()) {
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                channel.lock(); // released when the channel closes
                 removeAbandonedStaging();
                 return work.run();
             }

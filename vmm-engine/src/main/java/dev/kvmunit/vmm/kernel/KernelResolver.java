@@ -58,10 +58,8 @@ public final class KernelResolver {
 
     /** This process's properties and environment, the current user's cache, the real host. */
     public static KernelResolver forCurrentProcess() {
-        KernelCache cache = KernelCache.forCurrentUser();
-        return new KernelResolver(System::getProperty, System::getenv, cache, Path.of("/"),
-                () -> new KernelProvisioner(CommandRunner.processes(), cache,
-                        line -> System.err.println("[kvmunit] " + line)));
+        return new KernelResolver(System::getProperty, System::getenv, KernelCache.forCurrentUser(), Path.of("/"),
+                KernelProvisioner::forCurrentUser);
     }
 
     /** Resolves with no explicit value. */

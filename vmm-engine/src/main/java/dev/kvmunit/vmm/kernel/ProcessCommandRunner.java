@@ -15,10 +15,8 @@ final class ProcessCommandRunner implements CommandRunner {
     /** Start failures (program missing) are IOExceptions; anything later is a KernelException. */
     @Override
     public Result run(List<String> command, Path workingDir) throws IOException {
-        Process process = new ProcessBuilder(command)
-                .directory(workingDir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
+        Process process = new ProcessBuilder(command).directory(workingDir.toFile()).start();
+        process.getOutputStream().close(); // nothing to say to it; apt must never wait for input
         CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
         String stdout = readAll(process.getInputStream());
         try {

@@ -8,6 +8,7 @@ import dev.kvmunit.vmm.launch.VmResult;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -50,7 +51,8 @@ public final class RigServer {
         Path port = findPort(Path.of("/sys/class/virtio-ports"), PORT_NAME);
         // A virtio console port may be opened only once, so reading and writing share one fd.
         try (RandomAccessFile device = new RandomAccessFile(port.toFile(), "rw")) {
-            RigLink link = new RigLink(new FileInputStream(device.getFD()), new FileOutputStream(device.getFD()));
+            RigLink link = new RigLink(withoutAvailable(new FileInputStream(device.getFD())),
+                    new FileOutputStream(device.getFD()));
             String description = "engine=" + options.get("engine") + " kernel=" + System.getProperty("os.version");
             new RigServer(link, launcher, blobs).serve(description);
         } finally {
@@ -163,6 +165,24 @@ public final class RigServer {
         BlobDigest digest = BlobDigest.of(in.bytes(BlobDigest.BYTES));
         in.end();
         return digest;
+    }
+
+    /**
+     * Hides {@code available()}: on a virtio port FileInputStream answers it with lseek, which
+     * fails with "Illegal seek" (no FIONREAD there), and BufferedInputStream calls it.
+     */
+    private static InputStream withoutAvailable(InputStream in) {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                return in.read();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return in.read(b, off, len);
+            }
+        };
     }
 
     /** Finds the {@code /dev/vportNpM} whose sysfs name is {@code name}. */

@@ -97,7 +97,7 @@ public final class ConsolePort {
     public boolean offer(byte[] data) {
         checkSize(data);
         synchronized (pending) {
-            if (pendingBytes + data.length > capacity) {
+            if ((long) pendingBytes + data.length > capacity) {
                 return false;
             }
             enqueue(data);
@@ -111,7 +111,7 @@ public final class ConsolePort {
         checkSize(data);
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (pending) {
-            while (pendingBytes + data.length > capacity) {
+            while ((long) pendingBytes + data.length > capacity) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new TimeoutException(String.format(

@@ -25,6 +25,8 @@ import java.util.List;
  */
 public final class VirtioConsole implements VirtioDevice {
     public static final int DEVICE_ID = 3;
+    /** The name guest-init looks for to find the agent channel among the ports. */
+    public static final String AGENT_PORT_NAME = "kvmunit.agent";
     public static final int F_MULTIPORT = 1;
 
     static final int CONTROL_RX_QUEUE = 2;
@@ -62,7 +64,10 @@ public final class VirtioConsole implements VirtioDevice {
         }
     }
 
-    /** Port 0 is the guest console (hvc0), port 1 a raw port named {@code agentPortName}. */
+    /**
+     * Port 0 is the guest console (hvc0), port 1 the named raw port, normally
+     * {@code ConsolePort.named(AGENT_PORT_NAME, ...)}.
+     */
     public static VirtioConsole consoleAndAgent(ConsolePort console, ConsolePort agent) {
         if (!console.isConsole() || agent.isConsole()) {
             throw new IllegalArgumentException("expected a console port and a named port, in that order");
@@ -106,7 +111,7 @@ public final class VirtioConsole implements VirtioDevice {
                 .putShort((short) 0).putShort((short) 0).putInt(ports.size()).putInt(0).array();
         for (int i = 0; i < data.length; i++) {
             long at = (long) offset + i;
-            data[i] = at < config.length ? config[(int) at] : 0;
+            data[i] = at >= 0 && at < config.length ? config[(int) at] : 0;
         }
     }
 
@@ -244,7 +249,7 @@ public final class VirtioConsole implements VirtioDevice {
                         value);
             }
             for (int i = 0; i < ports.size(); i++) {
-                sendControl(i, PORT_ADD, 0, null);
+                sendControl(i, PORT_ADD, 1, null);
             }
             return;
         }
@@ -265,7 +270,8 @@ public final class VirtioConsole implements VirtioDevice {
                     sendControl(index, CONSOLE_PORT, 1, null);
                 }
                 if (port.name() != null) {
-                    sendControl(index, PORT_NAME, 1, port.name().getBytes(StandardCharsets.US_ASCII));
+                    // NUL-terminated like QEMU's; Linux copies up to the NUL or the buffer end.
+                    sendControl(index, PORT_NAME, 1, (port.name() + '\0').getBytes(StandardCharsets.US_ASCII));
                 }
                 sendControl(index, PORT_OPEN, 1, null);
             }

@@ -6,6 +6,7 @@ import dev.kvmunit.vmm.memory.GuestMemory;
 
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The virtio-mmio transport, version 2 (virtio 1.x section 4.2), for one 4 KiB register
@@ -69,6 +70,8 @@ public final class VirtioMmioTransport implements IoDevice {
     private static final int REG_QUEUE_DEVICE_LOW = 0x0a0;
     private static final int REG_QUEUE_DEVICE_HIGH = 0x0a4;
     private static final int REG_SHM_LEN_LOW = 0x0b0;
+    private static final int REG_SHM_LEN_HIGH = 0x0b4;
+    private static final int REG_SHM_BASE_LOW = 0x0b8;
     private static final int REG_SHM_BASE_HIGH = 0x0bc;
     private static final int REG_CONFIG_GENERATION = 0x0fc;
 
@@ -186,8 +189,8 @@ public final class VirtioMmioTransport implements IoDevice {
             case REG_INTERRUPT_STATUS -> interruptStatus;
             case REG_STATUS -> status;
             // No shared memory regions: their length and base read as all ones (4.2.2).
-            case REG_SHM_LEN_LOW, REG_SHM_LEN_LOW + 4, REG_SHM_BASE_HIGH - 4, REG_SHM_BASE_HIGH -> -1;
-            // Config space never changes under the driver, so one generation suffices.
+            case REG_SHM_LEN_LOW, REG_SHM_LEN_HIGH, REG_SHM_BASE_LOW, REG_SHM_BASE_HIGH -> -1;
+            // Config space never changes under the driver, so generation 0 is always current.
             case REG_CONFIG_GENERATION -> 0;
             default -> 0;
         };
@@ -237,7 +240,7 @@ public final class VirtioMmioTransport implements IoDevice {
     }
 
     /** Queue registers may change only while the queue is not ready (4.2.3.2). */
-    private void configureQueue(java.util.function.Consumer<QueueRegisters> change) {
+    private void configureQueue(Consumer<QueueRegisters> change) {
         QueueRegisters q = selectedQueue();
         if (q != null && queues[queueSel] == null) {
             change.accept(q);
@@ -313,6 +316,8 @@ public final class VirtioMmioTransport implements IoDevice {
             status |= value & STATUS_FAILED;
             return;
         }
+        // DEVICE_NEEDS_RESET is the device's to set, not the driver's.
+        value &= ~STATUS_DEVICE_NEEDS_RESET;
         if ((status & ~value) != 0) {
             throw VirtioProtocolException.of("driver cleared device status bits: 0x%x -> 0x%x", status, value);
         }

@@ -130,6 +130,14 @@ class KernelImageTest {
     }
 
     @Test
+    void peFileWithoutSetupHeaderIsNotAKernel() {
+        byte[] pe = new byte[4096];
+        pe[0] = 'M';
+        pe[1] = 'Z';
+        assertError(SyntheticKernels.write(dir, "app.efi", pe), "is not a kernel");
+    }
+
+    @Test
     void bzImageCutInsideTheBootSector() {
         byte[] full = SyntheticKernels.bzImage().build();
         assertError(SyntheticKernels.write(dir, "cut", Arrays.copyOf(full, 0x100)), "is truncated", "setup header");
@@ -184,6 +192,12 @@ class KernelImageTest {
     void thirtyTwoBitElf() {
         Path file = SyntheticKernels.elf().elfClass(1).load(0x100_0000, new byte[16], 16).write(dir);
         assertError(file, "32-bit ELF", "64-bit x86_64 vmlinux");
+    }
+
+    @Test
+    void shortThirtyTwoBitElfIsReportedAsThirtyTwoBit() {
+        byte[] full = SyntheticKernels.elf().elfClass(1).load(0x100_0000, new byte[16], 16).build();
+        assertError(SyntheticKernels.write(dir, "elf32", Arrays.copyOf(full, 52)), "32-bit ELF");
     }
 
     @Test

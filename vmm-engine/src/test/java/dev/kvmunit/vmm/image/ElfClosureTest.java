@@ -114,6 +114,29 @@ class ElfClosureTest {
     }
 
     @Test
+    void libraryForAnotherMachineIsSkippedLikeTheLoaderSkipsIt() throws Exception {
+        Path good = buildLibrary("libkvmprobe.so");
+        Path binary = dir.resolve("prog-skip");
+        Processes.run(dir, null, List.of("gcc", "-o", binary.toString(), writeMain().toString(), "-L" + good.getParent(),
+                "-lkvmprobe"));
+        Path foreignDir = Files.createDirectories(dir.resolve("foreign"));
+        byte[] aarch64 = Files.readAllBytes(good);
+        aarch64[18] = (byte) 183;
+        aarch64[19] = 0;
+        Files.write(foreignDir.resolve("libkvmprobe.so"), aarch64);
+
+        ElfClosure.Closure closure = new ElfClosure(List.of(foreignDir, good.getParent()), ElfClosure.DEFAULT_DIRECTORIES)
+                .resolve(List.of(binary));
+        assertTrue(closure.files().contains(good), closure.files()::toString);
+
+        ElfClosureException error = assertThrows(ElfClosureException.class,
+                () -> new ElfClosure(List.of(foreignDir), ElfClosure.DEFAULT_DIRECTORIES).resolve(List.of(binary)));
+        assertTrue(error.getMessage().contains("library libkvmprobe.so needed by " + binary), error.getMessage());
+        assertTrue(error.getMessage().contains("skipped: " + foreignDir.resolve("libkvmprobe.so") + " is a 64-bit ELF for"
+                + " aarch64"), error.getMessage());
+    }
+
+    @Test
     void textFileIsNotElf() throws Exception {
         Path script = Files.writeString(dir.resolve("script.sh"), "#!/bin/sh\necho hi\n");
 

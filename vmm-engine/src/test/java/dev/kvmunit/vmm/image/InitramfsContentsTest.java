@@ -37,6 +37,15 @@ class InitramfsContentsTest {
     }
 
     @Test
+    void generatedFilesWithEqualBytesAreTheSameEntry() {
+        InitramfsContents contents = new InitramfsContents().file("/args", 0644, new byte[] {1, 2})
+                .file("/args", 0644, new byte[] {1, 2});
+
+        assertThrows(IllegalArgumentException.class, () -> contents.file("/args", 0644, new byte[] {1, 3}));
+        assertEquals(1, contents.entries().size());
+    }
+
+    @Test
     void childOfASymlinkIsRejectedWithTheReason() {
         InitramfsContents contents = new InitramfsContents().symlink("/lib", "usr/lib");
 

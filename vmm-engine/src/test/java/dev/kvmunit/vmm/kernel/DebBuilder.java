@@ -6,7 +6,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
-import org.apache.commons.compress.compressors.xz.XZCompressorOutputStream;
+import org.tukaani.xz.LZMA2Options;
+import org.tukaani.xz.XZOutputStream;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -114,7 +115,7 @@ final class DebBuilder {
     /** Preset 0: test archives are tiny, and higher presets allocate a large dictionary per call. */
     private static byte[] xz(byte[] data) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (OutputStream xz = new XZCompressorOutputStream(bytes, 0)) {
+        try (OutputStream xz = new XZOutputStream(bytes, new LZMA2Options(0))) {
             xz.write(data);
         }
         return bytes.toByteArray();

@@ -1,6 +1,7 @@
 package dev.kvmunit.vmm.kernel;
 
-import org.apache.commons.compress.compressors.xz.XZCompressorOutputStream;
+import org.tukaani.xz.LZMA2Options;
+import org.tukaani.xz.XZOutputStream;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -46,7 +47,7 @@ final class ModuleFiles {
 
     static byte[] xz(byte[] data) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (OutputStream xz = new XZCompressorOutputStream(bytes, 0)) {
+        try (OutputStream xz = new XZOutputStream(bytes, new LZMA2Options(0))) {
             xz.write(data);
         }
         return bytes.toByteArray();

@@ -113,21 +113,34 @@ final class ConsoleGuest {
             long id = Integer.toUnsignedLong(b.getInt());
             int event = Short.toUnsignedInt(b.getShort());
             int value = Short.toUnsignedInt(b.getShort());
-            String name = event == VirtioConsole.PORT_NAME
-                    ? new String(message, 8, message.length - 8, StandardCharsets.US_ASCII) : null;
+            String name = event == VirtioConsole.PORT_NAME ? cString(message, 8) : null;
             out.add(new Control(id, event, value, name));
         }
         controlReceived.addAll(out);
         return out;
     }
 
+    /** The string at {@code offset}, up to a NUL or the end, as Linux's strscpy reads PORT_NAME. */
+    private static String cString(byte[] bytes, int offset) {
+        int end = offset;
+        while (end < bytes.length && bytes[end] != 0) {
+            end++;
+        }
+        return new String(bytes, offset, end - offset, StandardCharsets.US_ASCII);
+    }
+
     /** Everything the device delivered to {@code port} so far, as text. */
     String read(int port) {
+        return new String(readBytes(port), StandardCharsets.UTF_8);
+    }
+
+    /** Everything the device delivered to {@code port} so far. */
+    byte[] readBytes(int port) {
         ByteArrayOutputStream input = portInput.computeIfAbsent(port, p -> new ByteArrayOutputStream());
         for (byte[] chunk : takeReceived(rxQueue(port))) {
             input.writeBytes(chunk);
         }
-        return input.toString(StandardCharsets.UTF_8);
+        return input.toByteArray();
     }
 
     /** Used receive buffers' contents, each buffer reposted as Linux does. */

@@ -6,11 +6,14 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -26,7 +29,7 @@ class VirtioConsoleTest {
     private final RecordingPort consoleOut = new RecordingPort();
     private final RecordingPort agentOut = new RecordingPort();
     private final ConsolePort console = ConsolePort.console(consoleOut);
-    private final ConsolePort agent = ConsolePort.named("kvmunit.agent", agentOut, AGENT_CAPACITY);
+    private final ConsolePort agent = ConsolePort.named(VirtioConsole.AGENT_PORT_NAME, agentOut, AGENT_CAPACITY);
     private final VirtioConsole device = VirtioConsole.consoleAndAgent(console, agent);
     private final VirtioMmioTransport transport = new VirtioMmioTransport(memory, device, irq, faults);
     private final MmioDriver driver = new MmioDriver(memory, transport, 0x1000);
@@ -55,8 +58,8 @@ class VirtioConsoleTest {
         guest.startMultiport(0);
 
         assertEquals(List.of(
-                new ConsoleGuest.Control(0, VirtioConsole.PORT_ADD, 0, null),
-                new ConsoleGuest.Control(1, VirtioConsole.PORT_ADD, 0, null),
+                new ConsoleGuest.Control(0, VirtioConsole.PORT_ADD, 1, null),
+                new ConsoleGuest.Control(1, VirtioConsole.PORT_ADD, 1, null),
                 new ConsoleGuest.Control(0, VirtioConsole.CONSOLE_PORT, 1, null),
                 new ConsoleGuest.Control(0, VirtioConsole.PORT_OPEN, 1, null),
                 new ConsoleGuest.Control(1, VirtioConsole.PORT_NAME, 1, "kvmunit.agent"),
@@ -125,6 +128,47 @@ class VirtioConsoleTest {
             received = more;
         }
         assertEquals(expected, received);
+    }
+
+    @Test
+    void hostThreadStreamingIntoAGuestThreadArrivesIntactThroughTheBoundedQueue() throws Exception {
+        guest.startMultiport(0);
+        guest.sendControl(1, VirtioConsole.PORT_OPEN, 1);
+        byte[] stream = new byte[64 * 1024];
+        new Random(42).nextBytes(stream);
+
+        CompletableFuture<Void> host = CompletableFuture.runAsync(() -> {
+            try {
+                for (int at = 0; at < stream.length; at += 100) {
+                    agent.send(Arrays.copyOfRange(stream, at, Math.min(stream.length, at + 100)),
+                            Duration.ofMinutes(1));
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // The guest side (this thread) reads and reposts buffers until everything arrived.
+        while (guest.readBytes(1).length < stream.length && !host.isCompletedExceptionally()) {
+            Thread.onSpinWait();
+        }
+        host.get(1, TimeUnit.MINUTES);
+
+        assertArrayEquals(stream, guest.readBytes(1), "every byte, in order");
+        assertEquals(List.of(), faults.reasons);
+    }
+
+    @Test
+    void sixteenBitRingIndicesWrapAroundUnderSustainedTraffic() {
+        guest.startMultiport(0);
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 70_000; i++) {
+            String piece = Integer.toString(i % 10);
+            guest.write(0, piece);
+            expected.append(piece);
+        }
+        assertEquals(70_000 & 0xFFFF, guest.queues.get(ConsoleGuest.txQueue(0)).usedIdx());
+        assertEquals(expected.toString(), consoleOut.text());
+        assertEquals(List.of(), faults.reasons);
     }
 
     @Test

@@ -111,6 +111,13 @@ class VirtioMmioTransportTest {
     }
 
     @Test
+    void driverCannotSetDeviceNeedsResetItself() {
+        driver.write(MmioDriver.STATUS, MmioDriver.ACKNOWLEDGE | MmioDriver.DEVICE_NEEDS_RESET);
+        assertEquals(MmioDriver.ACKNOWLEDGE, driver.status());
+        assertEquals(List.of(), faults.reasons);
+    }
+
+    @Test
     void driverOkWithoutFeaturesOkFailsTheDevice() {
         driver.write(MmioDriver.STATUS, MmioDriver.ACKNOWLEDGE);
         driver.write(MmioDriver.STATUS, MmioDriver.ACKNOWLEDGE | MmioDriver.DRIVER | MmioDriver.DRIVER_OK);
