@@ -25,7 +25,7 @@ final class LocalRunningVm implements RunningVm {
     private static final Duration AGENT_SEND_TIMEOUT = Duration.ofSeconds(30);
 
     private final Machine machine;
-    private final ConsoleWatch console;
+    private final GuestConsole console;
     private final ConsolePort agentPort;
     private final AgentInbox fromAgent;
     private final long startNanos;
@@ -34,7 +34,7 @@ final class LocalRunningVm implements RunningVm {
     private volatile VmResult result;
     private boolean closed;
 
-    LocalRunningVm(Machine machine, ConsoleWatch console, ConsolePort agentPort, AgentInbox fromAgent,
+    LocalRunningVm(Machine machine, GuestConsole console, ConsolePort agentPort, AgentInbox fromAgent,
                    Duration timeout, long startNanos) {
         this.machine = machine;
         this.console = console;
@@ -55,8 +55,8 @@ final class LocalRunningVm implements RunningVm {
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
         MachineStop last = stop;
-        result = console.panic()
-                .map(text -> new VmResult(VmOutcome.PANIC, text, console.lastLines(), elapsed))
+        result = console.end()
+                .map(panic -> new VmResult(VmOutcome.PANIC, panic.text(), console.lastLines(), elapsed))
                 .orElseGet(() -> new VmResult(LocalVmLauncher.outcomeOf(last), last.detail(), console.lastLines(),
                         elapsed));
         fromAgent.end();

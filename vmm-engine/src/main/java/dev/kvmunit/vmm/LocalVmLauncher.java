@@ -81,7 +81,7 @@ public final class LocalVmLauncher implements VmLauncher {
     public RunningVm start(VmSpec spec, VmListener listener) {
         long start = System.nanoTime();
         KernelImage kernel = loadKernel(spec);
-        ConsoleWatch console = new ConsoleWatch(listener);
+        GuestConsole console = new GuestConsole(listener);
         AgentInbox fromAgent = new AgentInbox();
         Machine machine = Machine.create(kvm, (long) spec.memoryMb() << 20, spec.cpus());
         try {
@@ -119,7 +119,7 @@ public final class LocalVmLauncher implements VmLauncher {
         }
     }
 
-    private static void attachLegacyDevices(Machine machine, ConsoleWatch console) {
+    private static void attachLegacyDevices(Machine machine, GuestConsole console) {
         Serial16550 com1 = new Serial16550(machine.irqLine(Serial16550.COM1_IRQ), console::accept);
         machine.portIo().register(Serial16550.COM1_PORT, Serial16550.PORT_COUNT, com1);
         new I8042(() -> machine.requestStop(MachineStop.guestReset("i8042 reset pulse")))
