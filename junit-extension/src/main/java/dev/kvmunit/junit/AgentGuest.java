@@ -21,6 +21,11 @@ final class AgentGuest implements Guest {
     }
 
     @Override
+    public String resolvedKernelRelease() {
+        return session.kernel().release();
+    }
+
+    @Override
     public int cpus() {
         return session.hello().cpusOnline();
     }

@@ -15,6 +15,9 @@ public interface Guest {
     /** {@code uname -r} of the guest kernel, as the guest reported it when it came up. */
     String kernelRelease();
 
+    /** The release of the kernel kvmunit resolved and booted for this test (see the README's order). */
+    String resolvedKernelRelease();
+
     /** CPUs online when the guest came up. */
     int cpus();
 

@@ -7,6 +7,7 @@ import dev.kvmunit.vmm.kernel.ModuleIndex;
 import dev.kvmunit.vmm.kernel.ResolvedKernel;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,13 +15,23 @@ import java.util.List;
 /**
  * The initramfs every guest of a kernel boots from: our init as {@code /init}, the console
  * node the kernel opens before devtmpfs exists, and the modules the channel needs when the
- * kernel has them as modules (Debian's cloud kernels build virtio_mmio as one). The result is
+ * kernel has them as modules (Debian's cloud kernels build virtio_mmio as one), and a static
+ * busybox as the guest's shell and tools. The result is
  * cached by content digest, so only the first test of a run pays for it.
  */
 final class GuestImages {
     /** What the agent channel needs; either may be built in. */
     private static final List<String> CHANNEL_MODULES = List.of("virtio_mmio", "virtio_console");
     private static final String MODULE_LIST = "/kvmunit/modules";
+    /**
+     * A userland for tests to exec: the host's static busybox (Debian's busybox-static) and
+     * these applets. A fixed list, so the image digest does not depend on the host's build.
+     */
+    static final Path BUSYBOX = Path.of("/bin/busybox");
+    private static final List<String> APPLETS = List.of("sh", "cat", "echo", "printf", "ls", "mkdir", "rm", "cp",
+            "mv", "ln", "chmod", "touch", "sleep", "uname", "nproc", "grep", "head", "tail", "wc", "true", "false",
+            "dmesg", "mount", "umount", "ps", "env", "id", "sed", "awk", "find", "xargs", "seq", "dd", "stat", "test",
+            "date", "tr", "cut", "sort", "uniq", "kill", "free", "uptime", "hostname", "sync", "md5sum", "sha256sum");
 
     private final ImageCache cache;
 
@@ -38,6 +49,7 @@ final class GuestImages {
                 .directory("/tmp", 01777)
                 .directory("/run", 0755)
                 .directory("/kvmunit", 0755);
+        addBusybox(contents);
         List<String> moduleList = new ArrayList<>();
         kernel.modulesDir().ifPresent(dir -> {
             ModuleIndex index = kernel.modules();
@@ -50,5 +62,16 @@ final class GuestImages {
         });
         contents.file(MODULE_LIST, 0644, String.join("\n", moduleList).concat("\n").getBytes());
         return cache.base(contents).path();
+    }
+
+    private static void addBusybox(InitramfsContents contents) {
+        if (!Files.isRegularFile(BUSYBOX)) {
+            throw new IllegalStateException(BUSYBOX + " is missing: guests get their shell and tools from the host's"
+                    + " static busybox; install it with: sudo apt-get install busybox-static");
+        }
+        contents.directory("/bin", 0755).file("/bin/busybox", 0755, BUSYBOX);
+        for (String applet : APPLETS) {
+            contents.symlink("/bin/" + applet, "busybox");
+        }
     }
 }
