@@ -16,6 +16,12 @@ import java.util.Set;
 public record AcpiConfig(List<Integer> apicIds, List<VirtioMmioDevice> virtioMmioDevices) {
     /** KVM's in-kernel IOAPIC has 24 inputs; the MADT places them at GSI 0-23. */
     public static final int IOAPIC_PINS = 24;
+    /**
+     * GSIs a virtio-mmio device must not use because ISA devices own them: 0 and 2 (the PIT,
+     * through the MADT override), 4 (COM1), 8 (the RTC). The DSDT marks virtio interrupts
+     * exclusive and edge-triggered, so sharing would lose interrupts silently.
+     */
+    public static final Set<Integer> LEGACY_GSIS = Set.of(0, 2, 4, 8);
 
     public AcpiConfig {
         apicIds = List.copyOf(apicIds);
@@ -30,6 +36,19 @@ public record AcpiConfig(List<Integer> apicIds, List<VirtioMmioDevice> virtioMmi
             }
             if (!seen.add(id)) {
                 throw new IllegalArgumentException("APIC id " + id + " is used by two vCPUs: " + apicIds);
+            }
+        }
+        Set<Integer> gsis = new HashSet<>();
+        for (VirtioMmioDevice device : virtioMmioDevices) {
+            if (LEGACY_GSIS.contains(device.gsi())) {
+                throw new IllegalArgumentException(String.format(
+                        "virtio-mmio device at 0x%x uses GSI %d, which belongs to a legacy device %s; pick another",
+                        device.baseAddress(), device.gsi(), LEGACY_GSIS));
+            }
+            if (!gsis.add(device.gsi())) {
+                throw new IllegalArgumentException(String.format(
+                        "two virtio-mmio devices use GSI %d; each needs its own (the interrupt is exclusive)",
+                        device.gsi()));
             }
         }
         List<VirtioMmioDevice> byBase = virtioMmioDevices.stream()

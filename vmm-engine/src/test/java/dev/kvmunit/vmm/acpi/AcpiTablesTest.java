@@ -115,12 +115,17 @@ class AcpiTablesTest {
     }
 
     @Test
-    void configRejectsDuplicateIdsOverlappingWindowsAndBadGsis() {
+    void configRejectsDuplicateIdsOverlappingWindowsAndBadOrSharedGsis() {
         assertThrows(IllegalArgumentException.class, () -> AcpiConfig.ofApicIds(List.of()));
         assertThrows(IllegalArgumentException.class, () -> AcpiConfig.ofApicIds(List.of(0, 1, 0)));
         assertThrows(IllegalArgumentException.class, () -> AcpiConfig.ofApicIds(List.of(-1)));
         assertThrows(IllegalArgumentException.class, () -> new AcpiConfig(List.of(0), List.of(
                 new VirtioMmioDevice(0xD000_0000L, 0x1000, 5), new VirtioMmioDevice(0xD000_0800L, 0x1000, 6))));
+        var legacy = assertThrows(IllegalArgumentException.class, () -> new AcpiConfig(List.of(0), List.of(
+                new VirtioMmioDevice(0xD000_0000L, 0x1000, 4))));
+        assertTrue(legacy.getMessage().contains("GSI 4"), legacy.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new AcpiConfig(List.of(0), List.of(
+                new VirtioMmioDevice(0xD000_0000L, 0x1000, 5), new VirtioMmioDevice(0xD000_1000L, 0x1000, 5))));
         var gsi = assertThrows(IllegalArgumentException.class, () -> new VirtioMmioDevice(0xD000_0000L, 0x1000, 24));
         assertTrue(gsi.getMessage().contains("GSI 24"), gsi.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new VirtioMmioDevice(0xFFFF_F000L, 0x2000, 5));
