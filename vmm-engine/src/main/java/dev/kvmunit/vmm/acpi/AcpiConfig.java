@@ -1,5 +1,7 @@
 package dev.kvmunit.vmm.acpi;
 
+import dev.kvmunit.vmm.virtio.VirtioMmioWindow;
+
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -13,9 +15,15 @@ import java.util.Set;
  *                          must match what the vCPUs' CPUID reports
  * @param virtioMmioDevices the virtio-mmio windows, each becomes a DSDT device
  */
-public record AcpiConfig(List<Integer> apicIds, List<VirtioMmioDevice> virtioMmioDevices) {
+public record AcpiConfig(List<Integer> apicIds, List<VirtioMmioWindow> virtioMmioDevices) {
     /** KVM's in-kernel IOAPIC has 24 inputs; the MADT places them at GSI 0-23. */
     public static final int IOAPIC_PINS = 24;
+    /**
+     * GSIs a virtio-mmio device must not use because ISA devices own them: 0 and 2 (the PIT,
+     * through the MADT override), 4 (COM1), 8 (the RTC). The DSDT marks virtio interrupts
+     * exclusive and edge-triggered, so sharing would lose interrupts silently.
+     */
+    public static final Set<Integer> LEGACY_GSIS = Set.of(0, 2, 4, 8);
 
     public AcpiConfig {
         apicIds = List.copyOf(apicIds);
@@ -32,15 +40,33 @@ public record AcpiConfig(List<Integer> apicIds, List<VirtioMmioDevice> virtioMmi
                 throw new IllegalArgumentException("APIC id " + id + " is used by two vCPUs: " + apicIds);
             }
         }
-        List<VirtioMmioDevice> byBase = virtioMmioDevices.stream()
-                .sorted(Comparator.comparingLong(VirtioMmioDevice::baseAddress)).toList();
-        for (int i = 1; i < byBase.size(); i++) {
-            VirtioMmioDevice previous = byBase.get(i - 1);
-            VirtioMmioDevice next = byBase.get(i);
-            if (previous.baseAddress() + previous.size() > next.baseAddress()) {
+        Set<Integer> gsis = new HashSet<>();
+        for (VirtioMmioWindow device : virtioMmioDevices) {
+            if (device.gsi() >= IOAPIC_PINS) {
                 throw new IllegalArgumentException(String.format(
-                        "virtio-mmio windows overlap: [0x%x, +0x%x) and [0x%x, +0x%x)", previous.baseAddress(),
-                        previous.size(), next.baseAddress(), next.size()));
+                        "virtio-mmio device at 0x%x: GSI %d is not an input of the IOAPIC (0 to %d)",
+                        device.base(), device.gsi(), IOAPIC_PINS - 1));
+            }
+            if (LEGACY_GSIS.contains(device.gsi())) {
+                throw new IllegalArgumentException(String.format(
+                        "virtio-mmio device at 0x%x uses GSI %d, which belongs to a legacy device %s; pick another",
+                        device.base(), device.gsi(), LEGACY_GSIS));
+            }
+            if (!gsis.add(device.gsi())) {
+                throw new IllegalArgumentException(String.format(
+                        "two virtio-mmio devices use GSI %d; each needs its own (the interrupt is exclusive)",
+                        device.gsi()));
+            }
+        }
+        List<VirtioMmioWindow> byBase = virtioMmioDevices.stream()
+                .sorted(Comparator.comparingLong(VirtioMmioWindow::base)).toList();
+        for (int i = 1; i < byBase.size(); i++) {
+            VirtioMmioWindow previous = byBase.get(i - 1);
+            VirtioMmioWindow next = byBase.get(i);
+            if (previous.base() + previous.size() > next.base()) {
+                throw new IllegalArgumentException(String.format(
+                        "virtio-mmio windows overlap: [0x%x, +0x%x) and [0x%x, +0x%x)", previous.base(),
+                        previous.size(), next.base(), next.size()));
             }
         }
     }

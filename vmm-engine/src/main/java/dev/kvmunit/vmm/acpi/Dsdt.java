@@ -2,6 +2,8 @@ package dev.kvmunit.vmm.acpi;
 
 import dev.kvmunit.vmm.acpi.AmlResources.Polarity;
 import dev.kvmunit.vmm.acpi.AmlResources.Trigger;
+import dev.kvmunit.vmm.virtio.VirtioMmioWindow;
+
 import java.util.List;
 
 /**
@@ -19,7 +21,7 @@ final class Dsdt {
     /** Device names are VR00-VRFF, so at most 256 devices. */
     static final int MAX_VIRTIO_MMIO_DEVICES = 256;
 
-    static byte[] build(List<VirtioMmioDevice> devices) {
+    static byte[] build(List<VirtioMmioWindow> devices) {
         if (devices.size() > MAX_VIRTIO_MMIO_DEVICES) {
             throw new IllegalArgumentException(devices.size() + " virtio-mmio devices; the DSDT names at most "
                     + MAX_VIRTIO_MMIO_DEVICES);
@@ -38,12 +40,12 @@ final class Dsdt {
      * through an irqfd, which KVM delivers as an edge, and the driver acknowledges causes
      * through the InterruptACK register rather than by the line level.
      */
-    private static byte[] virtioMmioDevice(int index, VirtioMmioDevice device) {
+    private static byte[] virtioMmioDevice(int index, VirtioMmioWindow device) {
         return Aml.device(String.format("VR%02X", index),
                 Aml.name("_HID", Aml.string(VIRTIO_MMIO_HID)),
                 Aml.name("_UID", Aml.integer(index)),
                 Aml.name("_CRS", AmlResources.template(
-                        AmlResources.memory32Fixed(true, device.baseAddress(), device.size()),
+                        AmlResources.memory32Fixed(true, device.base(), device.size()),
                         AmlResources.extendedInterrupt(Trigger.EDGE, Polarity.ACTIVE_HIGH, false, device.gsi()))));
     }
 }

@@ -60,10 +60,6 @@ public final class CpuidTemplate {
         return false;
     }
 
-    public Topology topology() {
-        return topology;
-    }
-
     /** The CPUID entries for vCPU {@code vcpu} (0-based), for KVM_SET_CPUID2. */
     public List<CpuidEntry> forVcpu(int vcpu) {
         int apicId = topology.apicId(vcpu);

@@ -16,9 +16,6 @@ public record E820Map(List<Entry> entries) {
 
     /** One range {@code [address, address + size)} of the given e820 type. */
     public record Entry(long address, long size, int type) {
-        public long end() {
-            return address + size;
-        }
     }
 
     public E820Map {

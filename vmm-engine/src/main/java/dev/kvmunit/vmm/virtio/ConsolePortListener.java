@@ -5,6 +5,7 @@ package dev.kvmunit.vmm.virtio;
  * device (a vCPU or the ioeventfd poller) with the device locked: copy or hand off and
  * return quickly, never block (in particular never {@link ConsolePort#send} from here).
  */
+@FunctionalInterface
 public interface ConsolePortListener {
     /** Bytes the guest wrote to the port, in order; {@code data} is the listener's to keep. */
     void received(byte[] data);

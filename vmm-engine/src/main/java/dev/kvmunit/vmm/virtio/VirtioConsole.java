@@ -51,7 +51,8 @@ public final class VirtioConsole implements VirtioDevice {
 
     private final List<ConsolePort> ports;
     private final ArrayDeque<byte[]> pendingControl = new ArrayDeque<>();
-    private VirtioDeviceContext context;
+    /** Set once by the transport's constructor; read by host threads sending data. */
+    private volatile VirtioDeviceContext context;
     private boolean multiport;
 
     public VirtioConsole(List<ConsolePort> ports) {
@@ -165,7 +166,10 @@ public final class VirtioConsole implements VirtioDevice {
 
     /** Host data arrived for {@code port}: deliver what the guest can take now. */
     void deliverFromHost(ConsolePort port) {
-        context.runWhileActive(() -> deliver(ports.indexOf(port)));
+        // Before a transport adopts the device the data simply waits in the port's queue.
+        if (context != null) {
+            context.runWhileActive(() -> deliver(ports.indexOf(port)));
+        }
     }
 
     private static int receiveQueue(int port) {

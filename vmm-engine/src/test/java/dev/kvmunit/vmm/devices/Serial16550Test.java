@@ -170,6 +170,8 @@ class Serial16550Test {
         out(MCR, 0x10 | 0x0B); // drop OUT1: trailing edge of RI
         assertEquals(0x04, in(MSR) & 0x0F);
         assertEquals(0x00, in(MSR) & 0x0F, "deltas clear on read");
+        out(MCR, 0x10 | 0x0A); // Linux's autoconfig loopback test: RTS and OUT2
+        assertEquals(0x90, in(MSR) & 0xF0, "CTS and DCD");
         out(MCR, 0x00);
         assertEquals(0xB0, in(MSR) & 0xF0, "outside loopback a modem is connected");
     }

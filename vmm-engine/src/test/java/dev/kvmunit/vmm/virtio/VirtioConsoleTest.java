@@ -97,6 +97,17 @@ class VirtioConsoleTest {
     }
 
     @Test
+    void dataSentBeforeTheDeviceHasATransportWaitsInThePort() {
+        ConsolePort early = ConsolePort.console(new RecordingPort());
+        VirtioConsole unattached = new VirtioConsole(List.of(early));
+
+        assertTrue(early.offer(bytes("queued")));
+
+        assertEquals(6, early.pendingBytes());
+        assertEquals(List.of(early), unattached.ports());
+    }
+
+    @Test
     void agentInputWaitsUntilTheGuestOpensThePort() {
         guest.startMultiport(0);
         assertTrue(agent.offer(bytes("request")));
