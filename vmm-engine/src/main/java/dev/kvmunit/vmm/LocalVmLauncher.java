@@ -2,14 +2,11 @@ package dev.kvmunit.vmm;
 
 import dev.kvmunit.vmm.acpi.AcpiConfig;
 import dev.kvmunit.vmm.acpi.AcpiTables;
-import dev.kvmunit.vmm.acpi.VirtioMmioDevice;
 import dev.kvmunit.vmm.boot.BootCpuState;
-import dev.kvmunit.vmm.boot.BootException;
 import dev.kvmunit.vmm.boot.BootLoader;
 import dev.kvmunit.vmm.boot.BootMsrs;
 import dev.kvmunit.vmm.boot.CpuidTemplate;
 import dev.kvmunit.vmm.boot.KernelImage;
-import dev.kvmunit.vmm.boot.KernelImageException;
 import dev.kvmunit.vmm.boot.Topology;
 import dev.kvmunit.vmm.cpu.Msr;
 import dev.kvmunit.vmm.devices.CmosRtc;
@@ -80,7 +77,7 @@ public final class LocalVmLauncher implements VmLauncher {
     @Override
     public RunningVm start(VmSpec spec, VmListener listener) {
         long start = System.nanoTime();
-        KernelImage kernel = loadKernel(spec);
+        KernelImage kernel = KernelImage.load(spec.kernel());
         GuestConsole console = new GuestConsole(listener);
         AgentInbox fromAgent = new AgentInbox();
         Machine machine = Machine.create(kvm, (long) spec.memoryMb() << 20, spec.cpus());
@@ -97,25 +94,14 @@ public final class LocalVmLauncher implements VmLauncher {
 
             Topology topology = Topology.ofCpus(spec.cpus());
             long rsdp = AcpiTables.write(machine.memory(), new AcpiConfig(apicIds(topology),
-                    List.of(new VirtioMmioDevice(window.base(), window.size(), window.gsi()))));
+                    List.of(window)));
             String cmdline = String.join(" ", BASE_CMDLINE, window.kernelCmdlineFragment(), spec.cmdline()).trim();
             BootCpuState boot = BootLoader.prepare(machine.memory(), kernel, spec.initramfs(), cmdline, rsdp);
             configureVcpus(machine, boot, topology);
             return new LocalRunningVm(machine, console, agent, fromAgent, spec.timeout(), start);
-        } catch (BootException e) {
-            machine.close();
-            throw new VmLaunchException(e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             machine.close();
             throw e;
-        }
-    }
-
-    private static KernelImage loadKernel(VmSpec spec) {
-        try {
-            return KernelImage.load(spec.kernel());
-        } catch (KernelImageException e) {
-            throw new VmLaunchException(e.getMessage(), e);
         }
     }
 
