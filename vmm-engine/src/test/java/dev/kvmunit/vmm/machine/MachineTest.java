@@ -126,6 +126,19 @@ class MachineTest {
         assertEquals(List.of(0xF00DL), report.values());
     }
 
+    @Test
+    void aLongModeGuestRunsSixtyFourBitCode() {
+        RecordingDevice report = new RecordingDevice();
+        try (Machine machine = machine(1)) {
+            machine.portIo().register(REPORT_PORT, 4, report);
+            TinyGuest.load(machine, "long_mode");
+            TinyGuest.startLongMode(machine, machine.vcpus().get(0));
+
+            assertFinished(machine.run(GENEROUS));
+        }
+        assertEquals(List.of(0x89ABCDEFL, 0x01234567L), report.values());
+    }
+
     @ParameterizedTest(name = "raised through {0}")
     @ValueSource(strings = {"KVM_IRQ_LINE", "irqfd"})
     void interruptRaisedOnTheInKernelPicReachesTheGuest(String path) throws Exception {
