@@ -4,6 +4,7 @@ import dev.kvmunit.vmm.cpu.CpuidEntry;
 import dev.kvmunit.vmm.kvm.EventFd;
 import dev.kvmunit.vmm.kvm.IoEventSpace;
 import dev.kvmunit.vmm.kvm.KvmSystem;
+import dev.kvmunit.vmm.kvm.KvmUsability;
 import dev.kvmunit.vmm.kvm.KvmVcpu;
 import dev.kvmunit.vmm.kvm.MpState;
 import dev.kvmunit.vmm.kvm.RequiresKvm;
@@ -274,6 +275,27 @@ class MachineTest {
 
             assertEquals(Reason.TRIPLE_FAULT, stop.reason(), stop.detail());
             assertTrue(stop.detail().contains("KVM_EXIT_SHUTDOWN"), stop.detail());
+        }
+    }
+
+    @Test
+    void anInstructionKvmCannotRunEndsTheRunWithKvmsReason() {
+        boolean emulatingHypervisor = !KvmUsability.ofHost().canBootUnmodifiedKernels();
+        try (Machine machine = machine(1)) {
+            TinyGuest.load(machine, "avx");
+            TinyGuest.startLongMode(machine, machine.vcpus().get(0));
+
+            MachineStop stop = machine.run(GENEROUS);
+
+            if (emulatingHypervisor) {
+                assertEquals(Reason.KVM_INTERNAL_ERROR, stop.reason(), stop.detail());
+                // Suberror 1 and its data words: the instruction bytes (c5 f8 77 = vzeroupper) among them.
+                assertTrue(stop.detail().startsWith(
+                        "KVM internal error on vCPU 0: suberror 1 (instruction emulation failed), data [0x"),
+                        stop.detail());
+            } else {
+                assertEquals(Reason.TRIPLE_FAULT, stop.reason(), stop.detail());
+            }
         }
     }
 
