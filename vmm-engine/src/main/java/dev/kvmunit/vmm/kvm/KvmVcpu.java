@@ -256,7 +256,10 @@ public final class KvmVcpu implements AutoCloseable {
             return;
         }
         closed = true;
-        LibC.INSTANCE.munmap(runPage, runSize);
-        fd.close();
+        try {
+            LibC.INSTANCE.munmap(runPage, runSize);
+        } finally {
+            fd.close();
+        }
     }
 }
