@@ -25,6 +25,7 @@ final class LocalRunningVm implements RunningVm {
     private static final Duration AGENT_SEND_TIMEOUT = Duration.ofSeconds(30);
 
     private final Machine machine;
+    private final VirtioAttachment virtio;
     private final GuestConsole console;
     private final ConsolePort agentPort;
     private final AgentInbox fromAgent;
@@ -34,9 +35,10 @@ final class LocalRunningVm implements RunningVm {
     private volatile VmResult result;
     private boolean closed;
 
-    LocalRunningVm(Machine machine, GuestConsole console, ConsolePort agentPort, AgentInbox fromAgent,
+    LocalRunningVm(Machine machine, VirtioAttachment virtio, GuestConsole console, ConsolePort agentPort, AgentInbox fromAgent,
                    Duration timeout, long startNanos) {
         this.machine = machine;
+        this.virtio = virtio;
         this.console = console;
         this.agentPort = agentPort;
         this.fromAgent = fromAgent;
@@ -100,6 +102,7 @@ final class LocalRunningVm implements RunningVm {
             awaitExit();
         } finally {
             machine.close();
+            virtio.join();
         }
     }
 

@@ -27,7 +27,6 @@ import dev.kvmunit.vmm.machine.Machine;
 import dev.kvmunit.vmm.machine.MachineStop;
 import dev.kvmunit.vmm.virtio.ConsolePort;
 import dev.kvmunit.vmm.virtio.VirtioConsole;
-import dev.kvmunit.vmm.virtio.VirtioMmioTransport;
 import dev.kvmunit.vmm.virtio.VirtioMmioWindow;
 
 import java.util.List;
@@ -85,12 +84,10 @@ public final class LocalVmLauncher implements VmLauncher {
             attachLegacyDevices(machine, console);
             ConsolePort agent = ConsolePort.named(AGENT_PORT, fromAgent::deliver);
             VirtioMmioWindow window = VirtioMmioWindow.slot(0, CONSOLE_GSI);
-            VirtioMmioTransport transport = new VirtioMmioTransport(machine.memory(),
+            VirtioAttachment virtio = VirtioAttachment.attach(machine, window,
                     VirtioConsole.consoleAndAgent(ConsolePort.console(console::accept), agent),
-                    machine.irqLine(window.gsi()),
                     reason -> machine.requestStop(new MachineStop(MachineStop.Reason.DEVICE_ERROR,
                             "virtio-console failed: " + reason)));
-            machine.mmio().register(window.base(), window.size(), transport);
 
             Topology topology = Topology.ofCpus(spec.cpus());
             long rsdp = AcpiTables.write(machine.memory(), new AcpiConfig(apicIds(topology),
@@ -98,7 +95,7 @@ public final class LocalVmLauncher implements VmLauncher {
             String cmdline = String.join(" ", BASE_CMDLINE, window.kernelCmdlineFragment(), spec.cmdline()).trim();
             BootCpuState boot = BootLoader.prepare(machine.memory(), kernel, spec.initramfs(), cmdline, rsdp);
             configureVcpus(machine, boot, topology);
-            return new LocalRunningVm(machine, console, agent, fromAgent, spec.timeout(), start);
+            return new LocalRunningVm(machine, virtio, console, agent, fromAgent, spec.timeout(), start);
         } catch (RuntimeException | Error e) {
             machine.close();
             throw e;
