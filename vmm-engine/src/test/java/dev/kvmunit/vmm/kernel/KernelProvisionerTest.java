@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import static org.mockito.ArgumentMatchers.anyList;
 import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
@@ -83,7 +85,7 @@ class KernelProvisionerTest {
         try {
             return ModuleFiles.xz(ModuleFiles.elf("virtio_mmio", ""));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -127,7 +129,7 @@ class KernelProvisionerTest {
         KernelTree second = new KernelProvisioner(apt, cache, progress::add).provisionDefault();
 
         assertEquals(first, second);
-        verify(apt, org.mockito.Mockito.times(1)).run(startsWith("apt-get"), any());
+        verify(apt, times(1)).run(startsWith("apt-get"), any());
     }
 
     @Test

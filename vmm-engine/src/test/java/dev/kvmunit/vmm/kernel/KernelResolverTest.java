@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -208,7 +209,7 @@ class KernelResolverTest {
     void aTruncatedCachedKernelIsReportedNotBooted() throws IOException {
         cacheKernels();
         Path image = cache.directory().resolve(CACHED_NEW).resolve("boot/vmlinuz-" + CACHED_NEW);
-        Files.write(image, java.util.Arrays.copyOf(Files.readAllBytes(image), 1100));
+        Files.write(image, Arrays.copyOf(Files.readAllBytes(image), 1100));
 
         KernelException e = assertThrows(KernelException.class, () -> resolver.resolve());
 
