@@ -1,0 +1,67 @@
+/*
+ * /init of the rig's L2 test initramfs. It proves a kernel booted all the way to user space
+ * with the requested CPUs: it prints one marker line to the console and resets the machine.
+ *
+ *   KVMUNIT-RIG-MARKER release=<uname -r> cpus=<sysconf online> online=<sysfs online list>
+ *
+ * Statically linked: the initramfs holds nothing else.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static void mount_fs(const char *source, const char *target, const char *type)
+{
+    mkdir(target, 0755);
+    if (mount(source, target, type, 0, NULL) != 0)
+        perror(target);
+}
+
+/* The sysfs list of online CPUs ("0-3"), or "?" when it cannot be read. */
+static void read_online(char *buf, size_t size)
+{
+    snprintf(buf, size, "?");
+    int fd = open("/sys/devices/system/cpu/online", O_RDONLY);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    if (n <= 0) {
+        snprintf(buf, size, "?");
+        return;
+    }
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+}
+
+int main(void)
+{
+    mount_fs("proc", "/proc", "proc");
+    mount_fs("sysfs", "/sys", "sysfs");
+    mount_fs("devtmpfs", "/dev", "devtmpfs");
+
+    /* The kernel found no /dev/console in the initramfs, so stdout is not open yet. */
+    int console = open("/dev/console", O_WRONLY | O_NOCTTY);
+    if (console >= 0) {
+        dup2(console, STDOUT_FILENO);
+        dup2(console, STDERR_FILENO);
+    }
+
+    struct utsname uts;
+    if (uname(&uts) != 0)
+        snprintf(uts.release, sizeof uts.release, "?");
+    char online[256];
+    read_online(online, sizeof online);
+
+    printf("KVMUNIT-RIG-MARKER release=%s cpus=%ld online=%s\n", uts.release,
+           sysconf(_SC_NPROCESSORS_ONLN), online);
+    fflush(stdout);
+    sync();
+    reboot(RB_AUTOBOOT);
+    return 1;
+}

@@ -1,0 +1,99 @@
+package dev.kvmunit.vmm.rig;
+
+import dev.kvmunit.vmm.launch.VmListener;
+import dev.kvmunit.vmm.launch.VmOutcome;
+import dev.kvmunit.vmm.launch.VmResult;
+import dev.kvmunit.vmm.launch.VmSpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Boots real Debian cloud kernels (6.12 and 6.1, 1 and 4 vCPUs) as L2 through the rig and
+ * checks the marker the guest prints. The engine inside L1 is {@code -Dkvmunit.rig.engine}
+ * ({@code kvmunit} by default, {@code qemu} to prove the rig itself). Runs when the rig is
+ * needed and possible; under {@code CI=true} it must run, so missing inputs fail it there.
+ */
+class NestedRigBootTest {
+    private static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
+    private static final Duration L2_TIMEOUT = Duration.ofMinutes(4);
+
+    private static RigLauncher rig;
+    @TempDir
+    static Path scratch;
+
+    @BeforeAll
+    static void startRig() {
+        boolean ci = "true".equals(System.getenv("CI"));
+        boolean wanted = RigAvailability.needed() && RigAvailability.possible(QEMU);
+        List<TestKernel> kernels = TestKernel.configured();
+        if (ci && kernels.isEmpty()) {
+            fail("CI=true but no kernels: set -D" + TestKernel.PROPERTY + " to unpacked 6.12 and 6.1 cloud kernels");
+        }
+        assumeTrue(ci || wanted, "the rig is not needed here or qemu-system-x86_64 is missing");
+        assumeTrue(!kernels.isEmpty(), "set -D" + TestKernel.PROPERTY + " to unpacked Debian cloud kernels");
+        TestKernel l1 = kernels.stream().filter(k -> k.release().startsWith("6.12")).findFirst()
+                .orElseThrow(() -> new AssertionError("L1 needs a 6.12 kernel among " + kernels));
+        String engine = System.getProperty("kvmunit.rig.engine", "kvmunit");
+        rig = new RigLauncher(RigConfig.of(l1.image(), l1.modules()).withEngine(engine));
+    }
+
+    @AfterAll
+    static void stopRig() {
+        if (rig != null) {
+            rig.close();
+        }
+    }
+
+    static Stream<Arguments> kernelsAndCpus() {
+        return TestKernel.configured().stream().flatMap(k -> Stream.of(Arguments.of(k, 1), Arguments.of(k, 4)));
+    }
+
+    @ParameterizedTest(name = "{0} with {1} vCPUs")
+    @MethodSource("kernelsAndCpus")
+    void kernelBootsToMarkerWithRequestedCpus(TestKernel kernel, int cpus) throws Exception {
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        VmListener listener = new VmListener() {
+            @Override
+            public void onConsole(byte[] data) {
+                synchronized (console) {
+                    console.writeBytes(data);
+                }
+            }
+        };
+        VmSpec spec = new VmSpec(kernel.image(), List.of(MarkerInitramfs.write(scratch)), MarkerInitramfs.CMDLINE,
+                cpus, 256, L2_TIMEOUT);
+
+        VmResult result = rig.run(spec, listener);
+
+        String text;
+        synchronized (console) {
+            text = console.toString(StandardCharsets.UTF_8);
+        }
+        System.out.printf("rig L2 %s, %d vCPUs: %s in %d ms (L1: %s)%n", kernel, cpus, result.outcome(),
+                result.elapsed().toMillis(), rig.l1Description());
+        assertEquals(VmOutcome.CLEAN_EXIT, result.outcome(), () -> result.detail() + "\n" + text);
+        MarkerInitramfs.Marker marker = MarkerInitramfs.find(text)
+                .orElseThrow(() -> new AssertionError("no marker line in the L2 console:\n" + text));
+        assertEquals(kernel.release(), marker.release());
+        assertEquals(cpus, marker.cpus());
+        assertEquals(cpus, marker.onlineCount());
+        assertTrue(result.lastConsoleLines().stream().anyMatch(l -> l.contains("KVMUNIT-RIG-MARKER")),
+                () -> "the result's console tail misses the marker: " + result.lastConsoleLines());
+    }
+}
