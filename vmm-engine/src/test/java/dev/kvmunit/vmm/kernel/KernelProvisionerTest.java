@@ -169,6 +169,18 @@ class KernelProvisionerTest {
     }
 
     @Test
+    void withoutAptACachedKernelStillServes() throws IOException {
+        KernelTree cached = KernelImages.writeTree(cache.directory().resolve(NEW_RELEASE), NEW_RELEASE);
+        CommandRunner noApt = mock(CommandRunner.class);
+        when(noApt.run(anyList(), any())).thenThrow(new IOException("Cannot run program \"apt-cache\": error=2"));
+
+        KernelTree tree = new KernelProvisioner(noApt, cache, progress::add).provisionDefault();
+
+        assertEquals(cached, tree);
+        assertTrue(progress.stream().anyMatch(l -> l.contains("using cached kernel " + NEW_RELEASE)), progress.toString());
+    }
+
+    @Test
     void noMatchingPackageSuggestsAptGetUpdate() throws IOException {
         KernelException e = assertThrows(KernelException.class, () -> provisioner.provision(new VersionPrefix("6.99")));
 
