@@ -85,8 +85,8 @@ class NestedRigBootTest {
         synchronized (console) {
             text = console.toString(StandardCharsets.UTF_8);
         }
-        System.out.printf("rig L2 %s, %d vCPUs: %s in %d ms (L1: %s)%n", kernel, cpus, result.outcome(),
-                result.elapsed().toMillis(), rig.l1Description());
+        System.out.printf("rig L2 %s, %d vCPUs: %s in %d ms (L1 %s, READY after %s)%n%s%n", kernel, cpus,
+                result.outcome(), result.elapsed().toMillis(), rig.l1Description(), rig.l1BootTime(), text);
         assertEquals(VmOutcome.CLEAN_EXIT, result.outcome(), () -> result.detail() + "\n" + text);
         MarkerInitramfs.Marker marker = MarkerInitramfs.find(text)
                 .orElseThrow(() -> new AssertionError("no marker line in the L2 console:\n" + text));
