@@ -1,0 +1,7 @@
+package dev.kvmunit.guest;
+
+/** Which of a command's output streams a chunk or line came from. */
+public enum OutputStreamKind {
+    STDOUT,
+    STDERR
+}

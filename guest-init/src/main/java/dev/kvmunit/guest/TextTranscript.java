@@ -1,0 +1,62 @@
+package dev.kvmunit.guest;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A {@link Transcript} that keeps a readable log of the channel: one line per frame, with a
+ * short preview of text payloads (output, file data, errors). Stops growing at
+ * {@link #MAX_CHARS} so a chatty guest cannot exhaust host memory.
+ */
+public final class TextTranscript implements Transcript {
+    public static final int MAX_CHARS = 1024 * 1024;
+    private static final int PREVIEW_BYTES = 160;
+
+    private final StringBuilder text = new StringBuilder();
+    private boolean truncated;
+
+    @Override
+    public synchronized void onFrame(Direction direction, Frame frame) {
+        if (truncated) {
+            return;
+        }
+        String line = (direction == Direction.TO_GUEST ? "> " : "< ") + frame + preview(frame) + "\n";
+        if (text.length() + line.length() > MAX_CHARS) {
+            text.append("... transcript truncated at ").append(MAX_CHARS).append(" characters\n");
+            truncated = true;
+            return;
+        }
+        text.append(line);
+    }
+
+    public synchronized String text() {
+        return text.toString();
+    }
+
+    @Override
+    public String toString() {
+        return text();
+    }
+
+    private static String preview(Frame frame) {
+        boolean textual = frame.is(FrameType.STDOUT) || frame.is(FrameType.STDERR) || frame.is(FrameType.FILE_DATA)
+                || frame.is(FrameType.ERROR);
+        if (!textual || frame.payloadLength() == 0) {
+            return "";
+        }
+        byte[] payload = frame.payloadUnsafe();
+        int start = frame.is(FrameType.ERROR) ? Math.min(12, payload.length) : 0; // skip code, errno, length
+        int end = Math.min(payload.length, start + PREVIEW_BYTES);
+        StringBuilder out = new StringBuilder(" \"");
+        for (char c : new String(payload, start, end - start, StandardCharsets.UTF_8).toCharArray()) {
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                default -> out.append(c < 0x20 || c == 0x7f ? '.' : c);
+            }
+        }
+        return out.append(end < payload.length ? "\"..." : "\"").toString();
+    }
+}
