@@ -13,6 +13,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <termios.h>
 #include <unistd.h>
 
 static void mount_fs(const char *source, const char *target, const char *type)
@@ -61,6 +62,8 @@ int main(void)
     printf("KVMUNIT-RIG-MARKER release=%s cpus=%ld online=%s\n", uts.release,
            sysconf(_SC_NPROCESSORS_ONLN), online);
     fflush(stdout);
+    /* The line sits in the tty buffer until the UART sends it; resetting earlier loses it. */
+    tcdrain(STDOUT_FILENO);
     sync();
     reboot(RB_AUTOBOOT);
     return 1;

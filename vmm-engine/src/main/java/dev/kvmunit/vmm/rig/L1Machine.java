@@ -45,6 +45,7 @@ final class L1Machine implements AutoCloseable {
     private RigLink link;
     private SocketChannel channel;
     private String description;
+    private Duration bootTime;
 
     private L1Machine(Path workDir, Process process) {
         this.workDir = workDir;
@@ -71,6 +72,7 @@ final class L1Machine implements AutoCloseable {
                 "-device", "virtserialport,chardev=rig,name=" + RigServer.PORT_NAME));
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("qemu-output.log").toFile()).start();
+        long started = System.nanoTime();
         L1Machine machine = new L1Machine(workDir, process);
         try {
             machine.connect(socket, System.nanoTime() + config.bootTimeout().toNanos());
@@ -80,6 +82,7 @@ final class L1Machine implements AutoCloseable {
                 throw new RigProtocolException("L1 sent " + ready.type() + " before READY");
             }
             machine.description = ready.payloadText();
+            machine.bootTime = Duration.ofNanos(System.nanoTime() - started);
             return machine;
         } catch (IOException | RuntimeException e) {
             String tail = machine.consoleTail();
@@ -177,6 +180,11 @@ final class L1Machine implements AutoCloseable {
 
     String description() {
         return description;
+    }
+
+    /** From starting QEMU to the server's READY. */
+    Duration bootTime() {
+        return bootTime;
     }
 
     /** The last lines of L1's serial console: what L1 was doing when it failed. */

@@ -153,6 +153,11 @@ public final class RigLauncher implements VmLauncher {
         return l1 == null ? null : l1.description();
     }
 
+    /** How long the current L1 took from QEMU start to READY, or null before the first run. */
+    public synchronized Duration l1BootTime() {
+        return l1 == null ? null : l1.bootTime();
+    }
+
     /** Powers L1 off (killing it if it does not comply) and removes its temporary files. */
     @Override
     public synchronized void close() {

@@ -1,5 +1,9 @@
 package dev.kvmunit.vmm.rig;
 
+import dev.kvmunit.vmm.kernel.KernelProvisioner;
+import dev.kvmunit.vmm.kernel.KernelTree;
+import dev.kvmunit.vmm.kernel.VersionPrefix;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,17 +13,33 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * A kernel unpacked from a Debian linux-image package ({@code dpkg-deb -x}): its bzImage, its
- * release and its modules directory. The rig tests take the package roots from the system
- * property {@value #PROPERTY} (comma-separated) until kernel provisioning is wired in.
+ * A kernel for the rig tests: its bzImage, its release and its modules directory. They are the
+ * unpacked Debian packages ({@code dpkg-deb -x}) named in the system property {@value #PROPERTY}
+ * (comma-separated), or else the newest Debian 6.12 and 6.1 cloud kernels, provisioned into the
+ * kernel cache like any other kernel.
  */
 record TestKernel(Path image, String release, Path modules) {
     static final String PROPERTY = "kvmunit.rig.kernels";
+    private static final List<String> DEFAULT_SERIES = List.of("6.12", "6.1");
+    private static List<TestKernel> configured;
 
-    static List<TestKernel> configured() {
-        String value = System.getProperty(PROPERTY, "");
-        return Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).map(Path::of)
-                .map(TestKernel::fromPackageRoot).toList();
+    static synchronized List<TestKernel> configured() {
+        if (configured == null) {
+            String value = System.getProperty(PROPERTY, "");
+            configured = value.isBlank() ? provisioned() : Arrays.stream(value.split(",")).map(String::strip)
+                    .filter(s -> !s.isEmpty()).map(Path::of).map(TestKernel::fromPackageRoot).toList();
+        }
+        return configured;
+    }
+
+    private static List<TestKernel> provisioned() {
+        KernelProvisioner provisioner = KernelProvisioner.forCurrentUser();
+        return DEFAULT_SERIES.stream().map(series -> {
+            KernelTree tree = provisioner.provision(new VersionPrefix(series));
+            Path modules = tree.modulesDir().orElseThrow(() -> new IllegalStateException(
+                    "provisioned kernel " + tree.root() + " has no modules directory"));
+            return new TestKernel(tree.image(), tree.release(), modules);
+        }).toList();
     }
 
     static TestKernel fromPackageRoot(Path root) {
