@@ -1,6 +1,7 @@
 package dev.kvmunit.junit;
 
 import dev.kvmunit.guest.GuestInitBinary;
+import dev.kvmunit.vmm.image.ElfClosure;
 import dev.kvmunit.vmm.image.ImageCache;
 import dev.kvmunit.vmm.image.InitramfsContents;
 import dev.kvmunit.vmm.kernel.ModuleIndex;
@@ -11,13 +12,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The initramfs every guest of a kernel boots from: our init as {@code /init}, the console
+ * The initramfs archives a guest boots from, in the order the kernel unpacks them.
+ *
+ * <p>The base, which every guest of a kernel boots from: our init as {@code /init}, the console
  * node the kernel opens before devtmpfs exists, and the modules the channel needs when the
  * kernel has them as modules (Debian's cloud kernels build virtio_mmio as one), and a static
- * busybox as the guest's shell and tools. The result is
- * cached by content digest, so only the first test of a run pays for it.
+ * busybox as the guest's shell and tools. Then, for tests with probes or a scheduler, their
+ * {@link BinaryLayer}. Both are cached by content digest, so only the first test of a run with
+ * a given kernel, or a given set of binaries, pays for building them.
  */
 final class GuestImages {
     /** What the agent channel needs; either may be built in. */
@@ -37,6 +42,27 @@ final class GuestImages {
 
     GuestImages(ImageCache cache) {
         this.cache = cache;
+    }
+
+    /**
+     * What a test boots from.
+     *
+     * @param archives    initramfs archives in load order
+     * @param libraryPath LD_LIBRARY_PATH the guest's commands need (see {@link BinaryLayer#libraryPath()}), or empty
+     */
+    record TestImages(List<Path> archives, Optional<String> libraryPath) {
+        TestImages {
+            archives = List.copyOf(archives);
+        }
+    }
+
+    /** The base for {@code kernel}, and the layer of {@code binaries} when there are any. */
+    TestImages forTest(ResolvedKernel kernel, List<ResolvedBinary> binaries) throws IOException {
+        if (binaries.isEmpty()) {
+            return new TestImages(List.of(baseFor(kernel)), Optional.empty());
+        }
+        BinaryLayer layer = BinaryLayer.of(binaries, ElfClosure.forHost());
+        return new TestImages(List.of(baseFor(kernel), cache.base(layer.contents()).path()), layer.libraryPath());
     }
 
     Path baseFor(ResolvedKernel kernel) throws IOException {

@@ -15,9 +15,9 @@ import dev.kvmunit.vmm.launch.VmSpec;
 import org.opentest4j.AssertionFailedError;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -43,11 +43,15 @@ final class VmSession implements AutoCloseable {
     private final TextTranscript transcript;
     private final RunningVm vm;
     private final GuestAgent agent;
+    private final Optional<String> libraryPath;
     private Hello hello;
+    private GuestScheduler scheduler;
     private VmResult result;
 
-    private VmSession(ResolvedKernel kernel, ConsoleRecorder console, TextTranscript transcript, RunningVm vm) {
+    private VmSession(ResolvedKernel kernel, ConsoleRecorder console, TextTranscript transcript, RunningVm vm,
+                      Optional<String> libraryPath) {
         this.kernel = kernel;
+        this.libraryPath = libraryPath;
         this.console = console;
         this.transcript = transcript;
         this.vm = vm;
@@ -55,9 +59,9 @@ final class VmSession implements AutoCloseable {
     }
 
     /** Boots the guest and waits for the guest init's hello; fails the test if it never comes. */
-    static VmSession boot(VmLauncher launcher, ResolvedKernel kernel, Path image, VmTest config) {
+    static VmSession boot(VmLauncher launcher, ResolvedKernel kernel, GuestImages.TestImages images, VmTest config) {
         ConsoleRecorder console = new ConsoleRecorder();
-        VmSpec spec = new VmSpec(kernel.image(), List.of(image),
+        VmSpec spec = new VmSpec(kernel.image(), images.archives(),
                 (GUEST_CMDLINE + " " + config.cmdline()).trim(), config.cpus(), config.memoryMb(),
                 Duration.ofSeconds(config.timeoutSeconds()));
         RunningVm vm = launcher.start(spec, new VmListener() {
@@ -66,7 +70,7 @@ final class VmSession implements AutoCloseable {
                 console.accept(data);
             }
         });
-        VmSession session = new VmSession(kernel, console, new TextTranscript(), vm);
+        VmSession session = new VmSession(kernel, console, new TextTranscript(), vm, images.libraryPath());
         try {
             session.hello = session.agent.hello();
             return session;
@@ -76,6 +80,44 @@ final class VmSession implements AutoCloseable {
             session.close();
             throw failure;
         }
+    }
+
+    /**
+     * Starts the test's sched_ext scheduler and waits until it is enabled; on failure the guest
+     * is released and the test fails with the scheduler's output and the console's end.
+     */
+    void startScheduler(ResolvedBinary binary, Scheduler config) {
+        try {
+            scheduler = GuestScheduler.start(agent, binary, List.of(config.args()), libraryPath,
+                    Duration.ofSeconds(config.enableTimeoutSeconds()));
+        } catch (IOException e) {
+            AssertionFailedError failure = failure("starting " + binary.describe() + " failed", e);
+            close();
+            throw failure;
+        } catch (AssertionFailedError e) {
+            close();
+            throw new AssertionFailedError(GuestFailures.withConsoleTail(e.getMessage(), console.lastLines()));
+        }
+    }
+
+    /** Null when the test has no scheduler or it is still enabled, else why the test fails. */
+    String schedulerProblem() {
+        if (scheduler == null) {
+            return null;
+        }
+        try {
+            scheduler.checkStillEnabled();
+            return null;
+        } catch (AssertionFailedError e) {
+            return e.getMessage();
+        } catch (IOException e) {
+            return failure("checking the scheduler after the test failed", e).getMessage();
+        }
+    }
+
+    /** LD_LIBRARY_PATH the probes' libraries need in the guest, when they need one. */
+    Optional<String> libraryPath() {
+        return libraryPath;
     }
 
     Guest guest() {
