@@ -116,8 +116,8 @@ final class GuestScheduler {
         }
         String how = result.signal() != 0 ? "was killed by signal " + result.signal()
                 : "exited with status " + result.exitCode();
-        throw new AssertionFailedError(binary.describe() + " " + how + " " + when + "; its output:\n"
-                + result.stdoutText() + result.stderrText());
+        throw new AssertionFailedError(String.format("%s %s %s%nstderr:%n%s%nstdout:%n%s", binary.describe(), how, when,
+                result.stderrText(), result.stdoutText()));
     }
 
     private String state() throws IOException {
