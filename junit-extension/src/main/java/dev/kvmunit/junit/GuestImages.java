@@ -22,7 +22,8 @@ import java.util.Optional;
  * kernel has them as modules (Debian's cloud kernels build virtio_mmio as one), and a static
  * busybox as the guest's shell and tools. Then, for tests with probes or a scheduler, their
  * {@link BinaryLayer}. Both are cached by content digest, so only the first test of a run with
- * a given kernel, or a given set of binaries, pays for building them.
+ * a given kernel, or a given set of binaries, pays for building them. Last, for tests with
+ * {@link GuestFile}s, the per-test {@link TestOverlay}, which is not cached.
  */
 final class GuestImages {
     /** What the agent channel needs; either may be built in. */
@@ -47,22 +48,34 @@ final class GuestImages {
     /**
      * What a test boots from.
      *
-     * @param archives    initramfs archives in load order
+     * @param archives    initramfs archives in load order: base, binary layer, overlay
      * @param libraryPath LD_LIBRARY_PATH the guest's commands need (see {@link BinaryLayer#libraryPath()}), or empty
+     * @param overlay     the per-test overlay among the archives, a temp file to delete after the boot
      */
-    record TestImages(List<Path> archives, Optional<String> libraryPath) {
+    record TestImages(List<Path> archives, Optional<String> libraryPath, Optional<Path> overlay) {
         TestImages {
             archives = List.copyOf(archives);
         }
     }
 
-    /** The base for {@code kernel}, and the layer of {@code binaries} when there are any. */
-    TestImages forTest(ResolvedKernel kernel, List<ResolvedBinary> binaries) throws IOException {
-        if (binaries.isEmpty()) {
-            return new TestImages(List.of(baseFor(kernel)), Optional.empty());
+    /**
+     * The base for {@code kernel}, the cached layer of {@code binaries} when there are any, and
+     * {@code overlay} written to a temp file when there is one.
+     */
+    TestImages forTest(ResolvedKernel kernel, List<ResolvedBinary> binaries, Optional<InitramfsContents> overlay)
+            throws IOException {
+        List<Path> archives = new ArrayList<>();
+        archives.add(baseFor(kernel));
+        Optional<String> libraryPath = Optional.empty();
+        if (!binaries.isEmpty()) {
+            BinaryLayer layer = BinaryLayer.of(binaries, ElfClosure.forHost());
+            archives.add(cache.base(layer.contents()).path());
+            libraryPath = layer.libraryPath();
         }
-        BinaryLayer layer = BinaryLayer.of(binaries, ElfClosure.forHost());
-        return new TestImages(List.of(baseFor(kernel), cache.base(layer.contents()).path()), layer.libraryPath());
+        // Written last: nothing that can fail comes after it, so it is never left behind.
+        Optional<Path> overlayFile = overlay.isEmpty() ? Optional.empty() : Optional.of(TestOverlay.write(overlay.get()));
+        overlayFile.ifPresent(archives::add);
+        return new TestImages(archives, libraryPath, overlayFile);
     }
 
     Path baseFor(ResolvedKernel kernel) throws IOException {

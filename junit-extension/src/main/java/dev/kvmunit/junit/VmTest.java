@@ -30,7 +30,7 @@ import java.lang.annotation.Target;
  * <p>The guest boots from archives unpacked in order, a later file replacing an earlier one:
  * the common base (init, busybox, kernel modules), then the binaries with their libraries,
  * both cached by content digest, so only the first test with a given set pays for building
- * them.
+ * them; last the test's own {@link #files()}, written for this test alone.
  *
  * <p>Without a usable KVM (and without QEMU for the nested rig) the test is skipped with the
  * reason, unless the environment variable {@code CI} is {@code true}: there it runs, and
@@ -73,6 +73,12 @@ public @interface VmTest {
      * or the build, and a skipped scheduler test would hide a misconfigured run).
      */
     Scheduler scheduler() default @Scheduler;
+
+    /**
+     * Files from the test's classpath placed in the guest before it boots (see {@link GuestFile});
+     * they go into a small per-test archive loaded last.
+     */
+    GuestFile[] files() default {};
 
     /** Wall-clock limit for the whole VM, boot included; past it the VM is killed and the test fails. */
     int timeoutSeconds() default 180;

@@ -80,7 +80,8 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
         scheduler.ifPresent(wanted::add);
         GuestImages.TestImages images;
         try {
-            images = shared.images().forTest(kernel, wanted);
+            images = shared.images().forTest(kernel, wanted,
+                    TestOverlay.contents(context.getRequiredTestClass(), config.files()));
         } catch (IOException e) {
             throw new UncheckedIOException("building the guest image for kernel " + kernel.release() + " failed", e);
         }
