@@ -78,7 +78,7 @@ final class GuestImages {
         return new TestImages(archives, libraryPath, overlayFile);
     }
 
-    Path baseFor(ResolvedKernel kernel) throws IOException {
+    private Path baseFor(ResolvedKernel kernel) throws IOException {
         InitramfsContents contents = new InitramfsContents()
                 .file("/init", 0755, GuestInitBinary.bytes())
                 .directory("/dev", 0755)

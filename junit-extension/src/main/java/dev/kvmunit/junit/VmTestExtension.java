@@ -9,6 +9,7 @@ import org.junit.jupiter.api.MediaType;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
@@ -65,6 +66,10 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
     }
 
     private static VmSession boot(ExtensionContext context, VmTest config) {
+        if (config.scheduler().enableTimeoutSeconds() < 1) {
+            throw new ExtensionConfigurationException("@Scheduler(enableTimeoutSeconds = "
+                    + config.scheduler().enableTimeoutSeconds() + ") must be at least 1");
+        }
         SharedLauncher shared = context.getRoot().getStore(NAMESPACE)
                 .getOrComputeIfAbsent(SharedLauncher.class, key -> new SharedLauncher(), SharedLauncher.class);
         KernelResolver resolver = KernelResolver.forCurrentProcess();
