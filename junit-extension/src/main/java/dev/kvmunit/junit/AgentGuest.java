@@ -9,6 +9,7 @@ import java.io.IOException;
 
 /** {@link Guest} over the guest init's channel; broken conversations become test failures. */
 final class AgentGuest implements Guest {
+    private static final String LD_LIBRARY_PATH = "LD_LIBRARY_PATH";
     private final VmSession session;
 
     AgentGuest(VmSession session) {
@@ -38,7 +39,7 @@ final class AgentGuest implements Guest {
     @Override
     public ExecResult exec(ExecRequest request) {
         try {
-            return session.agent().exec(request);
+            return session.agent().exec(withLibraryPath(request));
         } catch (IOException e) {
             throw session.failure("exec " + request.argv() + " failed", e);
         }
@@ -47,10 +48,24 @@ final class AgentGuest implements Guest {
     @Override
     public ExecResult exec(ExecRequest request, ExecListener listener) {
         try {
-            return session.agent().exec(request, listener);
+            return session.agent().exec(withLibraryPath(request), listener);
         } catch (IOException e) {
             throw session.failure("exec " + request.argv() + " failed", e);
         }
+    }
+
+    /**
+     * Adds the directories of the probes' libraries that the guest loader would not search
+     * (see {@link BinaryLayer}) behind any LD_LIBRARY_PATH the test set itself, so the test's
+     * own choice still comes first.
+     */
+    ExecRequest withLibraryPath(ExecRequest request) {
+        if (session.libraryPath().isEmpty()) {
+            return request;
+        }
+        String ours = session.libraryPath().get();
+        String theirs = request.env().get(LD_LIBRARY_PATH);
+        return request.withEnv(LD_LIBRARY_PATH, theirs == null || theirs.isEmpty() ? ours : theirs + ":" + ours);
     }
 
     @Override

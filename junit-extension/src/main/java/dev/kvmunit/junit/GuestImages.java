@@ -1,6 +1,7 @@
 package dev.kvmunit.junit;
 
 import dev.kvmunit.guest.GuestInitBinary;
+import dev.kvmunit.vmm.image.ElfClosure;
 import dev.kvmunit.vmm.image.ImageCache;
 import dev.kvmunit.vmm.image.InitramfsContents;
 import dev.kvmunit.vmm.kernel.ModuleIndex;
@@ -11,13 +12,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The initramfs every guest of a kernel boots from: our init as {@code /init}, the console
+ * The initramfs archives a guest boots from, in the order the kernel unpacks them.
+ *
+ * <p>The base, which every guest of a kernel boots from: our init as {@code /init}, the console
  * node the kernel opens before devtmpfs exists, and the modules the channel needs when the
  * kernel has them as modules (Debian's cloud kernels build virtio_mmio as one), and a static
- * busybox as the guest's shell and tools. The result is
- * cached by content digest, so only the first test of a run pays for it.
+ * busybox as the guest's shell and tools. Then, for tests with probes or a scheduler, their
+ * {@link BinaryLayer}. Both are cached by content digest, so only the first test of a run with
+ * a given kernel, or a given set of binaries, pays for building them. Last, for tests with
+ * {@link GuestFile}s, the per-test {@link TestOverlay}, which is not cached.
  */
 final class GuestImages {
     /** What the agent channel needs; either may be built in. */
@@ -39,7 +45,40 @@ final class GuestImages {
         this.cache = cache;
     }
 
-    Path baseFor(ResolvedKernel kernel) throws IOException {
+    /**
+     * What a test boots from.
+     *
+     * @param archives    initramfs archives in load order: base, binary layer, overlay
+     * @param libraryPath LD_LIBRARY_PATH the guest's commands need (see {@link BinaryLayer#libraryPath()}), or empty
+     * @param overlay     the per-test overlay among the archives, a temp file to delete after the boot
+     */
+    record TestImages(List<Path> archives, Optional<String> libraryPath, Optional<Path> overlay) {
+        TestImages {
+            archives = List.copyOf(archives);
+        }
+    }
+
+    /**
+     * The base for {@code kernel}, the cached layer of {@code binaries} when there are any, and
+     * {@code overlay} written to a temp file when there is one.
+     */
+    TestImages forTest(ResolvedKernel kernel, List<ResolvedBinary> binaries, Optional<InitramfsContents> overlay)
+            throws IOException {
+        List<Path> archives = new ArrayList<>();
+        archives.add(baseFor(kernel));
+        Optional<String> libraryPath = Optional.empty();
+        if (!binaries.isEmpty()) {
+            BinaryLayer layer = BinaryLayer.of(binaries, ElfClosure.forHost());
+            archives.add(cache.base(layer.contents()).path());
+            libraryPath = layer.libraryPath();
+        }
+        // Written last: nothing that can fail comes after it, so it is never left behind.
+        Optional<Path> overlayFile = overlay.isEmpty() ? Optional.empty() : Optional.of(TestOverlay.write(overlay.get()));
+        overlayFile.ifPresent(archives::add);
+        return new TestImages(archives, libraryPath, overlayFile);
+    }
+
+    private Path baseFor(ResolvedKernel kernel) throws IOException {
         InitramfsContents contents = new InitramfsContents()
                 .file("/init", 0755, GuestInitBinary.bytes())
                 .directory("/dev", 0755)

@@ -15,9 +15,10 @@ import dev.kvmunit.vmm.launch.VmSpec;
 import org.opentest4j.AssertionFailedError;
 
 import java.io.IOException;
-import java.nio.file.Path;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -43,30 +44,43 @@ final class VmSession implements AutoCloseable {
     private final TextTranscript transcript;
     private final RunningVm vm;
     private final GuestAgent agent;
+    private final GuestImages.TestImages images;
     private Hello hello;
+    private GuestScheduler scheduler;
     private VmResult result;
 
-    private VmSession(ResolvedKernel kernel, ConsoleRecorder console, TextTranscript transcript, RunningVm vm) {
+    private VmSession(ResolvedKernel kernel, ConsoleRecorder console, TextTranscript transcript, RunningVm vm,
+                      GuestImages.TestImages images) {
         this.kernel = kernel;
+        this.images = images;
         this.console = console;
         this.transcript = transcript;
         this.vm = vm;
         this.agent = new GuestAgent(vm.fromAgent(), vm.toAgent(), transcript);
     }
 
-    /** Boots the guest and waits for the guest init's hello; fails the test if it never comes. */
-    static VmSession boot(VmLauncher launcher, ResolvedKernel kernel, Path image, VmTest config) {
+    /**
+     * Boots the guest and waits for the guest init's hello; fails the test if it never comes. The
+     * session owns {@code images}' overlay from here on and deletes it when it closes.
+     */
+    static VmSession boot(VmLauncher launcher, ResolvedKernel kernel, GuestImages.TestImages images, VmTest config) {
         ConsoleRecorder console = new ConsoleRecorder();
-        VmSpec spec = new VmSpec(kernel.image(), List.of(image),
-                (GUEST_CMDLINE + " " + config.cmdline()).trim(), config.cpus(), config.memoryMb(),
-                Duration.ofSeconds(config.timeoutSeconds()));
-        RunningVm vm = launcher.start(spec, new VmListener() {
-            @Override
-            public void onConsole(byte[] data) {
-                console.accept(data);
-            }
-        });
-        VmSession session = new VmSession(kernel, console, new TextTranscript(), vm);
+        RunningVm vm;
+        try {
+            VmSpec spec = new VmSpec(kernel.image(), images.archives(),
+                    (GUEST_CMDLINE + " " + config.cmdline()).trim(), config.cpus(), config.memoryMb(),
+                    Duration.ofSeconds(config.timeoutSeconds()));
+            vm = launcher.start(spec, new VmListener() {
+                @Override
+                public void onConsole(byte[] data) {
+                    console.accept(data);
+                }
+            });
+        } catch (RuntimeException e) {
+            deleteOverlay(images);
+            throw e;
+        }
+        VmSession session = new VmSession(kernel, console, new TextTranscript(), vm, images);
         try {
             session.hello = session.agent.hello();
             return session;
@@ -76,6 +90,44 @@ final class VmSession implements AutoCloseable {
             session.close();
             throw failure;
         }
+    }
+
+    /**
+     * Starts the test's sched_ext scheduler and waits until it is enabled; on failure the guest
+     * is released and the test fails with the scheduler's output and the console's end.
+     */
+    void startScheduler(ResolvedBinary binary, Scheduler config) {
+        try {
+            scheduler = GuestScheduler.start(agent, binary, List.of(config.args()), images.libraryPath(),
+                    Duration.ofSeconds(config.enableTimeoutSeconds()));
+        } catch (IOException e) {
+            AssertionFailedError failure = failure("starting " + binary.describe() + " failed", e);
+            close();
+            throw failure;
+        } catch (AssertionFailedError e) {
+            close();
+            throw new AssertionFailedError(GuestFailures.withConsoleTail(e.getMessage(), console.lastLines()));
+        }
+    }
+
+    /** Null when the test has no scheduler or it is still enabled, else why the test fails. */
+    String schedulerProblem() {
+        if (scheduler == null) {
+            return null;
+        }
+        try {
+            scheduler.checkStillEnabled();
+            return null;
+        } catch (AssertionFailedError e) {
+            return e.getMessage();
+        } catch (IOException e) {
+            return failure("checking the scheduler after the test failed", e).getMessage();
+        }
+    }
+
+    /** LD_LIBRARY_PATH the probes' libraries need in the guest, when they need one. */
+    Optional<String> libraryPath() {
+        return images.libraryPath();
     }
 
     Guest guest() {
@@ -168,6 +220,17 @@ final class VmSession implements AutoCloseable {
             // The VM is being torn down; the channel's state no longer matters.
         } finally {
             vm.close();
+            deleteOverlay(images);
         }
+    }
+
+    private static void deleteOverlay(GuestImages.TestImages images) {
+        images.overlay().ifPresent(file -> {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // A temp file left behind is not worth failing a test over; the OS cleans temp dirs.
+            }
+        });
     }
 }

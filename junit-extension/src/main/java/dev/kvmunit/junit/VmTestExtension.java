@@ -2,12 +2,14 @@ package dev.kvmunit.junit;
 
 import dev.kvmunit.vmm.VmLaunchers;
 import dev.kvmunit.vmm.kernel.KernelResolver;
+import dev.kvmunit.vmm.kernel.MissingKernelOptionException;
 import dev.kvmunit.vmm.kernel.ResolvedKernel;
 import dev.kvmunit.vmm.launch.VmResult;
 import org.junit.jupiter.api.MediaType;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
@@ -19,7 +21,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -29,6 +32,7 @@ import java.util.Optional;
  * test (as published files and on the test's stdout, so Surefire's XML carries them).
  */
 public final class VmTestExtension implements ExecutionCondition, ParameterResolver, AfterEachCallback {
+    static final String SCHED_EXT_OPTION = "CONFIG_SCHED_CLASS_EXT";
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(VmTestExtension.class);
 
     @Override
@@ -62,17 +66,46 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
     }
 
     private static VmSession boot(ExtensionContext context, VmTest config) {
+        if (config.scheduler().enableTimeoutSeconds() < 1) {
+            throw new ExtensionConfigurationException("@Scheduler(enableTimeoutSeconds = "
+                    + config.scheduler().enableTimeoutSeconds() + ") must be at least 1");
+        }
         SharedLauncher shared = context.getRoot().getStore(NAMESPACE)
                 .getOrComputeIfAbsent(SharedLauncher.class, key -> new SharedLauncher(), SharedLauncher.class);
         KernelResolver resolver = KernelResolver.forCurrentProcess();
         ResolvedKernel kernel = config.kernel().isEmpty() ? resolver.resolve() : resolver.resolve(config.kernel());
-        Path image;
+        BinaryResolver binaries = BinaryResolver.forCurrentProcess();
+        Optional<ResolvedBinary> scheduler = config.scheduler().value().isEmpty() ? Optional.empty()
+                : Optional.of(binaries.resolve(config.scheduler().value(), "scheduler"));
+        scheduler.ifPresent(binary -> requireSchedExt(kernel, binary));
+        List<ResolvedBinary> wanted = new ArrayList<>();
+        for (String probe : config.probes()) {
+            wanted.add(binaries.resolve(probe, "probe"));
+        }
+        scheduler.ifPresent(wanted::add);
+        GuestImages.TestImages images;
         try {
-            image = shared.images().baseFor(kernel);
+            images = shared.images().forTest(kernel, wanted,
+                    TestOverlay.contents(context.getRequiredTestClass(), config.files()));
         } catch (IOException e) {
             throw new UncheckedIOException("building the guest image for kernel " + kernel.release() + " failed", e);
         }
-        return VmSession.boot(shared.launcher(), kernel, image, config);
+        VmSession session = VmSession.boot(shared.launcher(), kernel, images, config);
+        scheduler.ifPresent(binary -> session.startScheduler(binary, config.scheduler()));
+        return session;
+    }
+
+    /** Checked before anything is built or booted: without sched_ext no scheduler can attach. */
+    static void requireSchedExt(ResolvedKernel kernel, ResolvedBinary scheduler) {
+        try {
+            kernel.require(SCHED_EXT_OPTION);
+        } catch (MissingKernelOptionException e) {
+            throw new MissingKernelOptionException(e.kernel(), e.missingOptions(), scheduler.describe()
+                    + " needs a sched_ext kernel, but " + e.getMessage() + ". Debian's packaged kernels are built"
+                    + " without " + SCHED_EXT_OPTION + "; build one from Debian's linux-source-6.12 with it (README,"
+                    + " \"Binaries in the guest\") and select it with @VmTest(kernel = ...), -Dkvmunit.kernel or"
+                    + " KVMUNIT_KERNEL");
+        }
     }
 
     @Override
@@ -81,11 +114,16 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
         if (session == null) {
             return;
         }
+        // Asked before power-off, while the scheduler can still be found running.
+        String schedulerProblem = session.schedulerProblem();
         VmResult ended = session.finish();
         attach(context, session, ended);
         String failure = session.unexpectedEnd(ended);
         if (failure != null) {
             throw new AssertionFailedError(failure);
+        }
+        if (schedulerProblem != null) {
+            throw new AssertionFailedError(schedulerProblem);
         }
     }
 
