@@ -8,11 +8,11 @@ import dev.kvmunit.vmm.launch.VmLauncher;
 import dev.kvmunit.vmm.launch.VmOutcome;
 import dev.kvmunit.vmm.launch.VmResult;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Benchmark (not a test): the round trip of one {@link VmTest} as the extension runs it: boot
@@ -34,12 +34,13 @@ public final class RoundTripBenchmark {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         VmTest config = RoundTripBenchmark.class.getDeclaredMethod("shape").getAnnotation(VmTest.class);
         ResolvedKernel kernel = KernelResolver.forCurrentProcess().resolve();
-        Path image = new GuestImages(new ImageCache(ImageCache.defaultRoot())).baseFor(kernel);
+        GuestImages.TestImages images = new GuestImages(new ImageCache(ImageCache.defaultRoot()))
+                .forTest(kernel, List.of(), Optional.empty());
         List<double[]> samples = new ArrayList<>();
         try (VmLauncher launcher = VmLaunchers.forThisHost()) {
-            roundTrip(launcher, kernel, image, config);
+            roundTrip(launcher, kernel, images, config);
             for (int i = 0; i < runs; i++) {
-                samples.add(roundTrip(launcher, kernel, image, config));
+                samples.add(roundTrip(launcher, kernel, images, config));
             }
         }
         System.out.printf(Locale.ROOT, "Kernel %s, @VmTest defaults (%d vCPU, %d MiB), median of %d round trips"
@@ -52,9 +53,10 @@ public final class RoundTripBenchmark {
         }
     }
 
-    private static double[] roundTrip(VmLauncher launcher, ResolvedKernel kernel, Path image, VmTest config) {
+    private static double[] roundTrip(VmLauncher launcher, ResolvedKernel kernel, GuestImages.TestImages images,
+                                      VmTest config) {
         long start = System.nanoTime();
-        try (VmSession session = VmSession.boot(launcher, kernel, image, config)) {
+        try (VmSession session = VmSession.boot(launcher, kernel, images, config)) {
             long up = System.nanoTime();
             session.guest().run("true");
             long executed = System.nanoTime();
