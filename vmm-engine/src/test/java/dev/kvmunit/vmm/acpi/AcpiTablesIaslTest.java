@@ -75,6 +75,10 @@ class AcpiTablesIaslTest {
     }
 
     private static void assertDsdtDescribes(String dsdt, List<VirtioMmioWindow> devices) {
+        Pattern com1 = Pattern.compile("Device \\(COM1\\).*?EisaId \\(\"PNP0501\"\\).*?IO \\(Decode16,\\s*0x03F8,"
+                + "\\s*// Range Minimum\\s*0x03F8,.*?0x08,\\s*// Length.*?Interrupt \\(ResourceConsumer, Edge,"
+                + " ActiveHigh, Exclusive, ,, \\)\\s*\\{\\s*0x00000004,", Pattern.DOTALL);
+        assertTrue(com1.matcher(dsdt).find(), "COM1 with its ports and IRQ 4 in:\n" + dsdt);
         assertEquals(devices.size(), count(dsdt, "Name (_HID, \"LNRO0005\")"), dsdt);
         for (int i = 0; i < devices.size(); i++) {
             VirtioMmioWindow d = devices.get(i);
