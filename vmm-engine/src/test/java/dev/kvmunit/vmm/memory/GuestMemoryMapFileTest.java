@@ -24,7 +24,7 @@ class GuestMemoryMapFileTest {
 
     @Test
     void guestSeesTheFileBytesAndTheNeighboursAreUntouched() throws IOException {
-        byte[] content = pattern(3 * (int) PAGE, 7);
+        byte[] content = PagePattern.bytes(3 * (int) PAGE, 7);
         Path file = write("base.cpio.lz4", content);
         try (GuestMemory memory = GuestMemory.anonymous(MIB)) {
             memory.fill(0, MIB, (byte) 0xAA);
@@ -41,7 +41,7 @@ class GuestMemoryMapFileTest {
 
     @Test
     void guestWritesStayPrivateToTheirMemory() throws IOException {
-        byte[] content = pattern(2 * (int) PAGE, 3);
+        byte[] content = PagePattern.bytes(2 * (int) PAGE, 3);
         Path file = write("base.cpio.lz4", content);
         try (GuestMemory first = GuestMemory.anonymous(MIB);
              GuestMemory second = GuestMemory.anonymous(MIB)) {
@@ -58,7 +58,7 @@ class GuestMemoryMapFileTest {
 
     @Test
     void mapsAPrefixOfALongerFile() throws IOException {
-        byte[] content = pattern(2 * (int) PAGE + 100, 5);
+        byte[] content = PagePattern.bytes(2 * (int) PAGE + 100, 5);
         Path file = write("longer", content);
         try (GuestMemory memory = GuestMemory.anonymous(MIB)) {
             memory.mapFile(0, file, 2 * PAGE);
@@ -70,7 +70,7 @@ class GuestMemoryMapFileTest {
 
     @Test
     void closeUnmapsTheFileWithTheRest() throws IOException {
-        Path file = write("base.cpio.lz4", pattern((int) PAGE, 1));
+        Path file = write("base.cpio.lz4", PagePattern.bytes((int) PAGE, 1));
         GuestMemory memory = GuestMemory.anonymous(MIB);
         memory.mapFile(0, file, PAGE);
         Path real = file.toRealPath();
@@ -84,7 +84,7 @@ class GuestMemoryMapFileTest {
 
     @Test
     void rejectsUnalignedAddressAndLength() throws IOException {
-        Path file = write("base", pattern(2 * (int) PAGE, 1));
+        Path file = write("base", PagePattern.bytes(2 * (int) PAGE, 1));
         try (GuestMemory memory = GuestMemory.anonymous(MIB)) {
             IllegalArgumentException address = assertThrows(IllegalArgumentException.class,
                     () -> memory.mapFile(PAGE + 4, file, PAGE));
@@ -98,7 +98,7 @@ class GuestMemoryMapFileTest {
 
     @Test
     void rejectsARangeOutsideGuestRam() throws IOException {
-        Path file = write("base", pattern(2 * (int) PAGE, 1));
+        Path file = write("base", PagePattern.bytes(2 * (int) PAGE, 1));
         try (GuestMemory memory = GuestMemory.anonymous(MIB)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> memory.mapFile(MIB - PAGE, file, 2 * PAGE));
@@ -108,7 +108,7 @@ class GuestMemoryMapFileTest {
 
     @Test
     void refusesAFileShorterThanTheLengthAndKeepsTheOldPages() throws IOException {
-        Path file = write("short", pattern((int) PAGE, 1));
+        Path file = write("short", PagePattern.bytes((int) PAGE, 1));
         try (GuestMemory memory = GuestMemory.anonymous(MIB)) {
             memory.fill(0, 2 * PAGE, (byte) 0x55);
             EOFException e = assertThrows(EOFException.class, () -> memory.mapFile(0, file, 2 * PAGE));
@@ -130,7 +130,7 @@ class GuestMemoryMapFileTest {
 
     @Test
     void heapMemoryForTestsRefusesToMapFiles() throws IOException {
-        Path file = write("base", pattern((int) PAGE, 1));
+        Path file = write("base", PagePattern.bytes((int) PAGE, 1));
         try (GuestMemory memory = GuestMemory.forTesting(MIB)) {
             assertFalse(memory.canMapFiles());
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
@@ -141,7 +141,7 @@ class GuestMemoryMapFileTest {
 
     @Test
     void closedMemoryRefusesToMapFiles() throws IOException {
-        Path file = write("base", pattern((int) PAGE, 1));
+        Path file = write("base", PagePattern.bytes((int) PAGE, 1));
         GuestMemory memory = GuestMemory.anonymous(MIB);
         memory.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> memory.mapFile(0, file, PAGE));
@@ -154,15 +154,6 @@ class GuestMemoryMapFileTest {
 
     private Path write(String name, byte[] content) throws IOException {
         return Files.write(dir.resolve(name), content);
-    }
-
-    /** Bytes that differ from page to page and from zero, so a misplaced page shows. */
-    private static byte[] pattern(int length, int seed) {
-        byte[] b = new byte[length];
-        for (int i = 0; i < length; i++) {
-            b[i] = (byte) (i * 31 + (i >> 12) * 7 + seed | 1);
-        }
-        return b;
     }
 
     private static void assertContains(String message, String... parts) {
