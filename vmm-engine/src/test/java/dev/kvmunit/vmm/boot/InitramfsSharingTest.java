@@ -44,7 +44,7 @@ class InitramfsSharingTest {
 
             Usage usage = HostMappings.usage(memories);
 
-            assertTrue(usage.rss() >= (long) VMS * BASE_SIZE, () -> "every VM has the whole base resident: " + usage);
+            assertTrue(usage.resident() >= (long) VMS * BASE_SIZE, () -> "every VM has the whole base resident: " + usage);
             assertTrue(usage.privateBytes() < BASE_SIZE,
                     () -> VMS + " VMs hold less than one private copy of the base between them: " + usage);
             assertTrue(usage.pss() < 2L * BASE_SIZE,

@@ -4,8 +4,12 @@ import com.sun.jna.Pointer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -16,14 +20,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * This process's memory mappings as the Linux kernel reports them in {@code /proc/self/smaps}:
- * which file backs a guest address, and how much host memory guest RAM really costs.
+ * This process's memory as the Linux kernel reports it in {@code /proc/self/smaps} and
+ * {@code /proc/self/pagemap}: which file backs a guest address, and how much host memory guest
+ * RAM really costs.
  */
 public final class HostMappings {
     /** {@code start-end perms offset dev inode [path]}; the path may hold spaces. */
     private static final Pattern HEADER =
             Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) \\S+ \\S+ \\S+ \\S+\\s*(.*)$");
     private static final Pattern FIELD = Pattern.compile("^(\\w+):\\s+(\\d+) kB$");
+    /** pagemap entry bits, from the kernel's Documentation/admin-guide/mm/pagemap.rst. */
+    private static final long PRESENT = 1L << 63;
+    private static final long FILE_OR_SHARED = 1L << 61;
+    private static final long EXCLUSIVE = 1L << 56;
+    private static final int PAGEMAP_CHUNK = 1 << 16;
 
     /** One mapping (VMA) and its smaps counters in KiB, e.g. {@code Rss}, {@code Private_Dirty}. */
     public record Mapping(long start, long end, String path, Map<String, Long> kib) {
@@ -37,12 +47,15 @@ public final class HostMappings {
     }
 
     /**
-     * Host memory behind some guest RAM, in bytes. {@code pss} splits each shared page between
-     * its mappers, so the sum over all sharers counts every page once.
+     * Host memory behind some guest RAM, in bytes.
      *
-     * @param privateBytes pages mapped only once (clean or dirty): what a copy costs
+     * @param resident     pages present in guest RAM, counted once per VM that maps them (Rss)
+     * @param pss          what the host really spends: anonymous pages, plus file pages split
+     *                     between all their mappers (the kernel's Pss), so shared pages add up once
+     * @param privateBytes pages mapped by one VM only, anonymous or file: what a copy costs
+     * @param anonymous    pages backed by no file, which only swap could ever reclaim
      */
-    public record Usage(long rss, long pss, long privateBytes) {
+    public record Usage(long resident, long pss, long privateBytes, long anonymous) {
     }
 
     private HostMappings() {
@@ -60,25 +73,57 @@ public final class HostMappings {
     }
 
     /**
-     * Sums the counters of every mapping that overlaps any of the memories' ranges, each mapping
-     * once even when neighbouring memories were merged into one mapping by the kernel.
+     * Measures guest RAM page by page from {@code /proc/self/pagemap}, because the kernel merges
+     * an anonymous guest range with neighbouring JVM memory into one smaps entry; only the Pss of
+     * file mappings, which never extend past guest RAM, comes from smaps.
      */
     public static Usage usage(Collection<GuestMemory> memories) {
-        long rss = 0;
-        long pss = 0;
-        long privateKib = 0;
+        long resident = 0;
+        long exclusiveFile = 0;
+        long anonymous = 0;
+        try (FileChannel pagemap = FileChannel.open(Path.of("/proc/self/pagemap"), StandardOpenOption.READ)) {
+            ByteBuffer entries = ByteBuffer.allocate(PAGEMAP_CHUNK * Long.BYTES).order(ByteOrder.nativeOrder());
+            for (GuestMemory memory : memories) {
+                long firstPage = Pointer.nativeValue(memory.hostPointer()) / GuestMemory.PAGE_SIZE;
+                long pages = memory.size() / GuestMemory.PAGE_SIZE;
+                for (long done = 0; done < pages; ) {
+                    entries.clear().limit((int) Math.min(PAGEMAP_CHUNK, pages - done) * Long.BYTES);
+                    while (entries.hasRemaining()) {
+                        if (pagemap.read(entries, (firstPage + done) * Long.BYTES + entries.position()) < 0) {
+                            throw new IOException("/proc/self/pagemap ended early");
+                        }
+                    }
+                    entries.flip();
+                    while (entries.hasRemaining()) {
+                        long entry = entries.getLong();
+                        if ((entry & PRESENT) == 0) {
+                            continue;
+                        }
+                        resident++;
+                        if ((entry & FILE_OR_SHARED) == 0) {
+                            anonymous++;
+                        } else if ((entry & EXCLUSIVE) != 0) {
+                            exclusiveFile++;
+                        }
+                    }
+                    done += entries.limit() / Long.BYTES;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading /proc/self/pagemap needs Linux 4.2 or later", e);
+        }
+        long filePssKib = 0;
         for (Mapping m : read()) {
-            boolean inGuestRam = memories.stream().anyMatch(memory -> {
+            if (m.path().startsWith("/") && memories.stream().anyMatch(memory -> {
                 long start = Pointer.nativeValue(memory.hostPointer());
                 return m.overlaps(start, start + memory.size());
-            });
-            if (inGuestRam) {
-                rss += m.get("Rss");
-                pss += m.get("Pss");
-                privateKib += m.get("Private_Clean") + m.get("Private_Dirty");
+            })) {
+                filePssKib += m.get("Pss");
             }
         }
-        return new Usage(rss << 10, pss << 10, privateKib << 10);
+        long page = GuestMemory.PAGE_SIZE;
+        return new Usage(resident * page, anonymous * page + (filePssKib << 10),
+                (anonymous + exclusiveFile) * page, anonymous * page);
     }
 
     /** Parses {@code /proc/self/smaps}. */
