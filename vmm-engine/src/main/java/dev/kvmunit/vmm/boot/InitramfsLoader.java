@@ -100,8 +100,8 @@ final class InitramfsLoader {
         try {
             memory.mapFile(gpa, part, size);
         } catch (IOException e) {
-            throw new BootException("initramfs part " + part + " could not be mapped (" + e
-                    + "); was it changed while the VM started?", e);
+            throw new BootException("initramfs part " + part + " could not be mapped into guest memory (" + e
+                    + "); was it changed while the VM started, or does its file system lack mmap?", e);
         }
     }
 

@@ -136,7 +136,8 @@ public final class GuestMemory implements AutoCloseable {
 
     /**
      * Replaces the pages of {@code [gpa, gpa + length)} with a private mapping of {@code fd};
-     * MAP_NORESERVE as for {@link #anonymous}, so only pages the guest writes cost memory.
+     * MAP_NORESERVE as for {@link #anonymous}: nothing is charged up front for copies of pages
+     * the guest may never write.
      */
     private void mapOver(long gpa, long length, int fd, Path file) throws IOException {
         Pointer target = host.share(gpa);
