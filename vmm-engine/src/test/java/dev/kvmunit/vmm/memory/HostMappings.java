@@ -78,15 +78,49 @@ public final class HostMappings {
      * file mappings, which never extend past guest RAM, comes from smaps.
      */
     public static Usage usage(Collection<GuestMemory> memories) {
-        long resident = 0;
-        long exclusiveFile = 0;
-        long anonymous = 0;
+        PageCounts pages = countPages(memories);
+        long filePssKib = read().stream()
+                .filter(m -> m.path().startsWith("/") && inGuestRam(m, memories))
+                .mapToLong(m -> m.get("Pss"))
+                .sum();
+        long page = GuestMemory.PAGE_SIZE;
+        return new Usage(pages.resident * page, pages.anonymous * page + (filePssKib << 10),
+                (pages.anonymous + pages.exclusiveFile) * page, pages.anonymous * page);
+    }
+
+    private static boolean inGuestRam(Mapping mapping, Collection<GuestMemory> memories) {
+        return memories.stream().anyMatch(memory -> {
+            long start = Pointer.nativeValue(memory.hostPointer());
+            return mapping.overlaps(start, start + memory.size());
+        });
+    }
+
+    private static final class PageCounts {
+        long resident;
+        long anonymous;
+        long exclusiveFile;
+
+        void add(long entry) {
+            if ((entry & PRESENT) == 0) {
+                return;
+            }
+            resident++;
+            if ((entry & FILE_OR_SHARED) == 0) {
+                anonymous++;
+            } else if ((entry & EXCLUSIVE) != 0) {
+                exclusiveFile++;
+            }
+        }
+    }
+
+    private static PageCounts countPages(Collection<GuestMemory> memories) {
+        PageCounts counts = new PageCounts();
         try (FileChannel pagemap = FileChannel.open(Path.of("/proc/self/pagemap"), StandardOpenOption.READ)) {
             ByteBuffer entries = ByteBuffer.allocate(PAGEMAP_CHUNK * Long.BYTES).order(ByteOrder.nativeOrder());
             for (GuestMemory memory : memories) {
                 long firstPage = Pointer.nativeValue(memory.hostPointer()) / GuestMemory.PAGE_SIZE;
                 long pages = memory.size() / GuestMemory.PAGE_SIZE;
-                for (long done = 0; done < pages; ) {
+                for (long done = 0; done < pages; done += entries.limit() / Long.BYTES) {
                     entries.clear().limit((int) Math.min(PAGEMAP_CHUNK, pages - done) * Long.BYTES);
                     while (entries.hasRemaining()) {
                         if (pagemap.read(entries, (firstPage + done) * Long.BYTES + entries.position()) < 0) {
@@ -95,35 +129,14 @@ public final class HostMappings {
                     }
                     entries.flip();
                     while (entries.hasRemaining()) {
-                        long entry = entries.getLong();
-                        if ((entry & PRESENT) == 0) {
-                            continue;
-                        }
-                        resident++;
-                        if ((entry & FILE_OR_SHARED) == 0) {
-                            anonymous++;
-                        } else if ((entry & EXCLUSIVE) != 0) {
-                            exclusiveFile++;
-                        }
+                        counts.add(entries.getLong());
                     }
-                    done += entries.limit() / Long.BYTES;
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("reading /proc/self/pagemap needs Linux 4.2 or later", e);
         }
-        long filePssKib = 0;
-        for (Mapping m : read()) {
-            if (m.path().startsWith("/") && memories.stream().anyMatch(memory -> {
-                long start = Pointer.nativeValue(memory.hostPointer());
-                return m.overlaps(start, start + memory.size());
-            })) {
-                filePssKib += m.get("Pss");
-            }
-        }
-        long page = GuestMemory.PAGE_SIZE;
-        return new Usage(resident * page, anonymous * page + (filePssKib << 10),
-                (anonymous + exclusiveFile) * page, anonymous * page);
+        return counts;
     }
 
     /** Parses {@code /proc/self/smaps}. */
