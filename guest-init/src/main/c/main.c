@@ -2,7 +2,7 @@
  * kvmunit-init: PID 1 of a kvmunit guest, and the same program as an ordinary process for
  * testing its channel protocol on the host.
  *
- *   kvmunit-init                    as PID 1: mount, load modules, serve the agent port
+ *   kvmunit-init                    as PID 1 (any arguments): mount, load modules, serve the agent port
  *   kvmunit-init --channel-stdio    host test mode: requests on stdin, replies on stdout
  *   kvmunit-init --channel-fd N     host test mode: requests and replies on fd N
  *
@@ -76,7 +76,9 @@ static void run_on_host(int in_fd, int out_fd)
 
 int main(int argc, char **argv)
 {
-    if (argc == 1 && getpid() == 1)
+    /* The kernel passes command line words it does not know to init as arguments: as PID 1
+     * they are ignored, since exiting would panic the kernel. */
+    if (getpid() == 1)
         run_as_pid1();
     else if (argc == 2 && strcmp(argv[1], "--channel-stdio") == 0)
         run_on_host(STDIN_FILENO, STDOUT_FILENO);
