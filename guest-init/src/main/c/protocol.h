@@ -31,6 +31,7 @@ enum frame_type {
     T_STDERR = 0x84,
     T_EXIT = 0x85,
     T_FILE_DATA = 0x86,
+    T_KERNEL_LOG = 0x87,
 };
 
 enum error_code {

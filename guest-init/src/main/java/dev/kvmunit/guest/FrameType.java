@@ -17,7 +17,8 @@ public enum FrameType {
     STDOUT(0x83),
     STDERR(0x84),
     EXIT(0x85),
-    FILE_DATA(0x86);
+    FILE_DATA(0x86),
+    KERNEL_LOG(0x87);
 
     private final int code;
 

@@ -42,6 +42,7 @@ public final class GuestAgent implements AutoCloseable {
     private final Map<Integer, Call<?>> calls = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final CompletableFuture<Hello> hello = new CompletableFuture<>();
+    private final KernelLog kernelLog = new KernelLog();
     private volatile IOException channelFailure;
 
     public GuestAgent(InputStream fromGuest, OutputStream toGuest) {
@@ -55,6 +56,14 @@ public final class GuestAgent implements AutoCloseable {
         Thread reader = new Thread(this::readFrames, "kvmunit-guest-agent-reader");
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /**
+     * Kernel log records the guest forwarded so far: warnings and worse, and sched_ext
+     * messages. The first 10,000 are kept.
+     */
+    public List<KernelLogLine> kernelLog() {
+        return kernelLog.lines();
     }
 
     /** Waits for the guest's HELLO, the first frame it sends. */
@@ -149,18 +158,23 @@ public final class GuestAgent implements AutoCloseable {
     }
 
     private <T> CompletableFuture<T> start(Call<T> call, FrameType type, byte[] payload) {
+        if (payload.length > FrameCodec.MAX_PAYLOAD) {
+            throw new IllegalArgumentException(type + " request of " + payload.length
+                    + " bytes exceeds the frame limit of " + FrameCodec.MAX_PAYLOAD + " (is the path that long?)");
+        }
         int id = register(call);
+        call.result.whenComplete((result, error) -> calls.remove(id, call));
         IOException failure = channelFailure;
         if (failure != null) {
             call.result.completeExceptionally(failure);
-        } else {
-            try {
-                send(new Frame(type, id, payload));
-            } catch (IOException e) {
-                call.result.completeExceptionally(e);
-            }
+            return call.result;
         }
-        call.result.whenComplete((result, error) -> calls.remove(id, call));
+        try {
+            send(new Frame(type, id, payload));
+        } catch (IOException | RuntimeException e) {
+            // a broken stream or a throwing transcript: fail this call rather than leave it waiting
+            call.result.completeExceptionally(e);
+        }
         return call.result;
     }
 
@@ -202,6 +216,14 @@ public final class GuestAgent implements AutoCloseable {
     }
 
     private void deliver(Frame frame) {
+        if (frame.is(FrameType.KERNEL_LOG)) {
+            try {
+                kernelLog.add(KernelLogLine.decode(frame.payloadUnsafe()));
+            } catch (ProtocolException e) {
+                // no request to fail; the transcript keeps the malformed frame
+            }
+            return;
+        }
         if (frame.is(FrameType.HELLO)) {
             try {
                 hello.complete(Hello.decode(frame.payloadUnsafe()));
