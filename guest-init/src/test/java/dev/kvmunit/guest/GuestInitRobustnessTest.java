@@ -126,6 +126,18 @@ class GuestInitRobustnessTest {
         assertTrue(init.console().contains("in the middle of a frame (10 bytes dropped)"), init.console());
     }
 
+    @Test
+    void commandsStillRunningWhenTheHostLeavesAreKilled() throws Exception {
+        init.send(FrameCodec.encode(new Frame(FrameType.EXEC, 52,
+                ExecRequest.of("sh", "-c", "echo $$; exec sleep 60").encode())));
+        Frame output = init.receive();
+        assertTrue(output.is(FrameType.STDOUT), "expected the command's pid, got " + output);
+        long pid = Long.parseLong(new String(output.payload(), StandardCharsets.US_ASCII).trim());
+        assertEquals(0, init.closeChannelAndWait());
+        ProcessHandle.of(pid).ifPresent(left -> assertTrue(left.onExit().completeOnTimeout(null, 10, TimeUnit.SECONDS)
+                .thenApply(ignored -> !left.isAlive()).join(), "command " + pid + " survived its init"));
+    }
+
     private static byte[] readFilePayload(String path) {
         byte[] name = path.getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(12 + name.length).putLong(1024).putInt(name.length).put(name).array();
