@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -56,6 +58,17 @@ public final class GuestAgent implements AutoCloseable {
         Thread reader = new Thread(this::readFrames, "kvmunit-guest-agent-reader");
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /**
+     * An agent over one bidirectional channel, e.g. a {@code SocketChannel} in blocking mode.
+     * Use this rather than {@code Channels.newInputStream}/{@code newOutputStream} on the same
+     * channel: those serialise reads and writes, so requests could not be sent while the
+     * reader waits for the guest.
+     */
+    public static <C extends ReadableByteChannel & WritableByteChannel> GuestAgent over(C channel,
+                                                                                        Transcript transcript) {
+        return new GuestAgent(ChannelStreams.input(channel), ChannelStreams.output(channel), transcript);
     }
 
     /**
