@@ -9,10 +9,10 @@ public final class MemoryLayout {
     private MemoryLayout() {
     }
 
-    /** Boot GDT (null, code64, data, tss descriptors). */
+    /** Boot GDT: null, code32 (PVH), code64 0x10, data 0x18, and a 16-byte TSS descriptor at 0x20. */
     public static final long BOOT_GDT = 0x500;
-    /** Empty boot IDT. */
-    public static final long BOOT_IDT = 0x520;
+    /** Empty boot IDT, after the 0x30-byte boot GDT. */
+    public static final long BOOT_IDT = 0x530;
     /** PVH start info structure (hvm_start_info) and its memory map follow it. */
     public static final long PVH_START_INFO = 0x6000;
     /** Linux zero page, struct boot_params. */

@@ -1,0 +1,86 @@
+package dev.kvmunit.vmm;
+
+import dev.kvmunit.vmm.kernel.KernelProvisioner;
+import dev.kvmunit.vmm.kernel.KernelTree;
+import dev.kvmunit.vmm.kvm.KvmUsability;
+import dev.kvmunit.vmm.launch.VmLaunchException;
+import dev.kvmunit.vmm.launch.VmLauncher;
+import dev.kvmunit.vmm.rig.RigConfig;
+import dev.kvmunit.vmm.rig.RigLauncher;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Picks how guests boot on this host. With a {@code /dev/kvm} that boots kernels, the engine
+ * runs in this JVM. Without one (no KVM, or a paravirtual KVM such as kvm_pvm) the nested rig
+ * boots an L1 kernel under QEMU TCG and runs the engine there. System property
+ * {@value #PROPERTY} ({@code auto}, {@code local}, {@code rig}) overrides the choice.
+ */
+public final class VmLaunchers {
+    public static final String PROPERTY = "kvmunit.launcher";
+    static final Path KVM_DEVICE = Path.of("/dev/kvm");
+    static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
+
+    private VmLaunchers() {
+    }
+
+    /** The launcher this host should use; throws naming what is missing and how to get it. */
+    public static VmLauncher forThisHost() {
+        return switch (choice()) {
+            case "local" -> new LocalVmLauncher();
+            case "rig" -> rig();
+            default -> localKvmProblem().isEmpty() ? new LocalVmLauncher() : rig();
+        };
+    }
+
+    /**
+     * Why no guest can boot on this host, as a sentence that says how to get there; empty when
+     * {@link #forThisHost()} has a way (local KVM or the rig).
+     */
+    public static Optional<String> unavailableReason() {
+        Optional<String> kvm = localKvmProblem();
+        if (choice().equals("local")) {
+            return kvm;
+        }
+        if ((choice().equals("rig") || kvm.isPresent()) && !Files.isExecutable(QEMU)) {
+            return Optional.of(kvm.orElse("the nested rig was requested") + " The nested rig needs "
+                    + QEMU + ": sudo apt-get install qemu-system-x86.");
+        }
+        return Optional.empty();
+    }
+
+    /** Why this JVM cannot boot kernels on the host's own KVM, or empty when it can. */
+    public static Optional<String> localKvmProblem() {
+        if (!Files.exists(KVM_DEVICE)) {
+            return Optional.of(KVM_DEVICE + " does not exist: enable hardware virtualization (VT-x/AMD-V) and"
+                    + " load kvm_intel or kvm_amd.");
+        }
+        if (!Files.isReadable(KVM_DEVICE) || !Files.isWritable(KVM_DEVICE)) {
+            return Optional.of(KVM_DEVICE + " is not accessible to this user: add it to the kvm group"
+                    + " (sudo usermod -aG kvm $USER, then log in again).");
+        }
+        return KvmUsability.ofHost().kernelBootProblem();
+    }
+
+    private static String choice() {
+        String value = System.getProperty(PROPERTY, "auto").toLowerCase(Locale.ROOT);
+        if (!value.equals("auto") && !value.equals("local") && !value.equals("rig")) {
+            throw new VmLaunchException("-D" + PROPERTY + "=" + value + " is unknown: use auto, local or rig");
+        }
+        return value;
+    }
+
+    private static VmLauncher rig() {
+        if (!Files.isExecutable(QEMU)) {
+            throw new VmLaunchException(unavailableReason().orElse("the nested rig needs " + QEMU));
+        }
+        KernelTree l1 = KernelProvisioner.forCurrentUser().provisionDefault();
+        Path modules = l1.modulesDir().orElseThrow(() -> new VmLaunchException(
+                "the rig's L1 kernel " + l1.root() + " has no modules directory; remove it from the kernel cache"
+                        + " so it is provisioned again"));
+        return new RigLauncher(RigConfig.of(l1.image(), modules));
+    }
+}

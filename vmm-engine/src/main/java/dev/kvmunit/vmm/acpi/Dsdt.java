@@ -1,0 +1,51 @@
+package dev.kvmunit.vmm.acpi;
+
+import dev.kvmunit.vmm.acpi.AmlResources.Polarity;
+import dev.kvmunit.vmm.acpi.AmlResources.Trigger;
+import dev.kvmunit.vmm.virtio.VirtioMmioWindow;
+
+import java.util.List;
+
+/**
+ * Differentiated System Description Table: the AML namespace. It holds one {@code LNRO0005}
+ * device per virtio-mmio window under {@code \_SB}, which is how a kernel whose
+ * virtio_mmio driver has no command-line devices finds them (its ACPI match table).
+ */
+final class Dsdt {
+    private Dsdt() {
+    }
+
+    /** Revision 2 and up: AML integers are 64 bits wide. */
+    private static final int REVISION = 2;
+    static final String VIRTIO_MMIO_HID = "LNRO0005";
+    /** Device names are VR00-VRFF, so at most 256 devices. */
+    static final int MAX_VIRTIO_MMIO_DEVICES = 256;
+
+    static byte[] build(List<VirtioMmioWindow> devices) {
+        if (devices.size() > MAX_VIRTIO_MMIO_DEVICES) {
+            throw new IllegalArgumentException(devices.size() + " virtio-mmio devices; the DSDT names at most "
+                    + MAX_VIRTIO_MMIO_DEVICES);
+        }
+        byte[][] deviceTerms = new byte[devices.size()][];
+        for (int i = 0; i < devices.size(); i++) {
+            deviceTerms[i] = virtioMmioDevice(i, devices.get(i));
+        }
+        return new TableBuilder("DSDT", REVISION)
+                .bytes(Aml.scope("\\_SB_", deviceTerms))
+                .build();
+    }
+
+    /**
+     * The interrupt is edge-triggered, active high and exclusive: the device raises it
+     * through an irqfd, which KVM delivers as an edge, and the driver acknowledges causes
+     * through the InterruptACK register rather than by the line level.
+     */
+    private static byte[] virtioMmioDevice(int index, VirtioMmioWindow device) {
+        return Aml.device(String.format("VR%02X", index),
+                Aml.name("_HID", Aml.string(VIRTIO_MMIO_HID)),
+                Aml.name("_UID", Aml.integer(index)),
+                Aml.name("_CRS", AmlResources.template(
+                        AmlResources.memory32Fixed(true, device.base(), device.size()),
+                        AmlResources.extendedInterrupt(Trigger.EDGE, Polarity.ACTIVE_HIGH, false, device.gsi()))));
+    }
+}

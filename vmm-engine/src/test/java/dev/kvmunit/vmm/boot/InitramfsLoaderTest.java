@@ -1,0 +1,92 @@
+package dev.kvmunit.vmm.boot;
+
+import dev.kvmunit.vmm.memory.GuestMemory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class InitramfsLoaderTest {
+    private static final long MIB = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void noPartsMeansNoInitramfs() {
+        assertSame(InitramfsImage.NONE, InitramfsLoader.place(List.of(), 24 * MIB, 64 * MIB));
+    }
+
+    @Test
+    void placesPartsFourByteAlignedAsHighAsPossibleOnAPageBoundary() {
+        InitramfsImage image = InitramfsLoader.place(List.of(1000L, 2001L, 5L), 24 * MIB, 64 * MIB);
+
+        assertEquals(List.of(0L, 1000L, 3004L), image.partOffsets());
+        assertEquals(3009, image.size());
+        assertEquals(64 * MIB - 4096, image.address(), "highest page that holds 3009 bytes");
+    }
+
+    @Test
+    void endsBelowAnUnalignedLimit() {
+        InitramfsImage image = InitramfsLoader.place(List.of(8192L), 24 * MIB, 0x3000_0000L - 1);
+        assertEquals(0x3000_0000L - 3 * 4096, image.address());
+        assertTrue(image.address() + image.size() <= 0x3000_0000L - 1);
+    }
+
+    @Test
+    void fitsExactlyBetweenKernelAndLimit() {
+        InitramfsImage image = InitramfsLoader.place(List.of(8 * MIB), 24 * MIB, 32 * MIB);
+        assertEquals(24 * MIB, image.address());
+    }
+
+    @Test
+    void reportsSizesWhenItDoesNotFit() {
+        BootException e = assertThrows(BootException.class,
+                () -> InitramfsLoader.place(List.of(8 * MIB, 1L), 24 * MIB, 32 * MIB));
+        Messages.assertContains(e, "initramfs of 8388609 bytes (8 MiB)", "kernel's end at 0x1800000",
+                "0x2000000", "(8 MiB free)", "more memory");
+    }
+
+    @Test
+    void copiesPartsAndZeroesThePaddingBetweenThem() {
+        byte[] first = SyntheticKernels.pattern(4097, 1);
+        byte[] second = SyntheticKernels.pattern(300, 2);
+        Path a = SyntheticKernels.write(dir, "base.cpio.lz4", first);
+        Path b = SyntheticKernels.write(dir, "overlay.cpio", second);
+        try (GuestMemory memory = GuestMemory.forTesting(8 * MIB)) {
+            memory.fill(0, 8 * MIB, (byte) 0xFF);
+
+            InitramfsImage image = InitramfsLoader.load(memory, List.of(a, b), 2 * MIB, 8 * MIB);
+
+            assertEquals(List.of(0L, 4100L), image.partOffsets());
+            assertEquals(4400, image.size());
+            assertEquals(0, image.address() % 4096);
+            assertArrayEquals(first, memory.read(image.address(), first.length));
+            assertArrayEquals(new byte[3], memory.read(image.address() + 4097, 3));
+            assertArrayEquals(second, memory.read(image.address() + 4100, second.length));
+        }
+    }
+
+    @Test
+    void rejectsEmptyPart() {
+        Path empty = SyntheticKernels.write(dir, "empty.cpio", new byte[0]);
+        try (GuestMemory memory = GuestMemory.forTesting(4 * MIB)) {
+            BootException e = assertThrows(BootException.class,
+                    () -> InitramfsLoader.load(memory, List.of(empty), 2 * MIB, 4 * MIB));
+            Messages.assertContains(e, "initramfs part " + empty, "is empty");
+        }
+    }
+
+    @Test
+    void rejectsMissingPart() {
+        Path missing = dir.resolve("missing.cpio");
+        try (GuestMemory memory = GuestMemory.forTesting(4 * MIB)) {
+            BootException e = assertThrows(BootException.class,
+                    () -> InitramfsLoader.load(memory, List.of(missing), 2 * MIB, 4 * MIB));
+            Messages.assertContains(e, "initramfs part " + missing, "cannot be read", "exists");
+        }
+    }
+}
