@@ -66,6 +66,9 @@ static void dispatch(struct channel *ch, const struct frame *f)
     case T_EXEC:
         execs_start(ch, f->request_id, f->payload, f->length);
         break;
+    case T_SIGNAL:
+        execs_signal(ch, f->request_id, f->payload, f->length);
+        break;
     case T_READ_FILE:
         files_read(ch, f->request_id, f->payload, f->length);
         break;

@@ -11,6 +11,7 @@ public enum FrameType {
     READ_FILE(0x02),
     WRITE_FILE(0x03),
     POWER_OFF(0x04),
+    SIGNAL(0x05),
     HELLO(0x80),
     OK(0x81),
     ERROR(0x82),

@@ -105,7 +105,19 @@ public final class GuestAgent implements AutoCloseable {
      * @param listener receives output as it arrives; may be null
      */
     public CompletableFuture<ExecResult> execAsync(ExecRequest request, ExecListener listener) {
-        return start(new ExecCall(listener), FrameType.EXEC, request.encode());
+        return start(request, listener).result();
+    }
+
+    /**
+     * Starts a command and returns a handle to it: its result, and a way to signal it (e.g. to
+     * stop a workload or a scheduler that runs until told otherwise).
+     *
+     * @param listener receives output as it arrives; may be null
+     */
+    public RunningCommand start(ExecRequest request, ExecListener listener) {
+        ExecCall call = new ExecCall(listener);
+        int id = submit(call, FrameType.EXEC, request.encode());
+        return new RunningCommand(this, id, call.result);
     }
 
     public byte[] readFile(String path) throws IOException {
@@ -118,7 +130,9 @@ public final class GuestAgent implements AutoCloseable {
             throw new IllegalArgumentException("maxBytes must not be negative, got " + maxBytes);
         }
         byte[] payload = new PayloadWriter().u64(maxBytes).string(path).toByteArray();
-        return await(start(new ReadFileCall(maxBytes), FrameType.READ_FILE, payload));
+        ReadFileCall call = new ReadFileCall(maxBytes);
+        submit(call, FrameType.READ_FILE, payload);
+        return await(call.result);
     }
 
     /** Writes a file with mode 0644 if it is created. */
@@ -142,7 +156,7 @@ public final class GuestAgent implements AutoCloseable {
             System.arraycopy(data, offset, chunk, 0, length);
             byte[] payload = new PayloadWriter().u32(mode).u8(offset == 0 ? 0 : WRITE_FLAG_APPEND).string(path)
                     .bytes(chunk).toByteArray();
-            await(start(new OkCall(), FrameType.WRITE_FILE, payload));
+            await(request(FrameType.WRITE_FILE, payload));
             offset += length;
         } while (offset < data.length);
     }
@@ -153,7 +167,7 @@ public final class GuestAgent implements AutoCloseable {
      */
     public void powerOff() throws IOException {
         try {
-            await(start(new OkCall(), FrameType.POWER_OFF, new byte[0]));
+            await(request(FrameType.POWER_OFF, new byte[0]));
         } catch (EOFException closedOnTheWayOut) {
             // the guest is gone: that is what was asked for
         }
@@ -170,7 +184,31 @@ public final class GuestAgent implements AutoCloseable {
         }
     }
 
-    private <T> CompletableFuture<T> start(Call<T> call, FrameType type, byte[] payload) {
+    /** Sends SIGNAL for the command with request id {@code commandId}; see {@link RunningCommand#signal}. */
+    boolean signal(int commandId, int signal) throws IOException {
+        if (signal < 1 || signal > 64) {
+            throw new IllegalArgumentException("signal must be a Linux signal number 1-64, got " + signal);
+        }
+        try {
+            await(request(FrameType.SIGNAL, new PayloadWriter().u32(commandId).u32(signal).toByteArray()));
+            return true;
+        } catch (GuestException e) {
+            if (e.code() == ErrorCode.NO_SUCH_COMMAND) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Sends a request answered by OK. */
+    private CompletableFuture<Void> request(FrameType type, byte[] payload) {
+        OkCall call = new OkCall();
+        submit(call, type, payload);
+        return call.result;
+    }
+
+    /** Registers the call under a fresh request id and sends its request; returns the id. */
+    private int submit(Call<?> call, FrameType type, byte[] payload) {
         if (payload.length > FrameCodec.MAX_PAYLOAD) {
             throw new IllegalArgumentException(type + " request of " + payload.length
                     + " bytes exceeds the frame limit of " + FrameCodec.MAX_PAYLOAD + " (is the path that long?)");
@@ -180,7 +218,7 @@ public final class GuestAgent implements AutoCloseable {
         IOException failure = channelFailure;
         if (failure != null) {
             call.result.completeExceptionally(failure);
-            return call.result;
+            return id;
         }
         try {
             send(new Frame(type, id, payload));
@@ -188,7 +226,7 @@ public final class GuestAgent implements AutoCloseable {
             // a broken stream or a throwing transcript: fail this call rather than leave it waiting
             call.result.completeExceptionally(e);
         }
-        return call.result;
+        return id;
     }
 
     private int register(Call<?> call) {

@@ -104,6 +104,17 @@ class GuestInitRobustnessTest {
     }
 
     @Test
+    void signalsNeedARunningCommandAndARealSignal() throws IOException {
+        init.send(FrameCodec.encode(new Frame(FrameType.SIGNAL, 53, ByteBuffer.allocate(8).putInt(999).putInt(15)
+                .array())));
+        assertError(53, ErrorCode.NO_SUCH_COMMAND);
+        init.send(FrameCodec.encode(new Frame(FrameType.SIGNAL, 54, ByteBuffer.allocate(8).putInt(999).putInt(0)
+                .array())));
+        assertError(54, ErrorCode.MALFORMED);
+        assertStillServing();
+    }
+
+    @Test
     void requestIdZeroIsReservedForTheConnection() throws IOException {
         init.send(FrameCodec.encode(new Frame(FrameType.EXEC, 0, ExecRequest.of("true").encode())));
         assertError(0, ErrorCode.MALFORMED);
