@@ -145,7 +145,15 @@ public final class RigServer {
                 sendConsole(id, data);
             }
         };
-        VmResult result = launcher.run(request.toSpec(files::get), forward);
+        VmResult result;
+        try {
+            result = launcher.run(request.toSpec(files::get), forward);
+        } catch (VmLaunchException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // A bug in the launcher fails this request, not L1: the next request gets a fresh try.
+            throw new VmLaunchException("the launcher in L1 failed: " + e, e);
+        }
         link.send(new RigFrame(RigFrameType.RESULT, id, ResultMessage.encode(result)));
     }
 
