@@ -1,6 +1,5 @@
 package dev.kvmunit.vmm.rig;
 
-import dev.kvmunit.vmm.VmLaunchers;
 import dev.kvmunit.vmm.launch.VmListener;
 import dev.kvmunit.vmm.launch.VmOutcome;
 import dev.kvmunit.vmm.launch.VmResult;
@@ -14,15 +13,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Boots real Debian cloud kernels (6.12 and 6.1, 1 and 4 vCPUs) as L2 through the rig and
@@ -32,7 +30,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Kernels come from {@code -Dkvmunit.rig.kernels} or else are provisioned like any kernel.
  */
 class NestedRigBootTest {
-    private static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
     private static final Duration L2_TIMEOUT = Duration.ofMinutes(4);
 
     private static RigLauncher rig;
@@ -41,11 +38,7 @@ class NestedRigBootTest {
 
     @BeforeAll
     static void startRig() {
-        boolean ci = "true".equals(System.getenv("CI"));
-        boolean needed = Boolean.getBoolean("kvmunit.rig") || VmLaunchers.localKvmProblem().isPresent();
-        boolean wanted = needed && Files.isExecutable(QEMU);
-        assumeTrue(ci || wanted, "the rig is not needed here (-Dkvmunit.rig=true forces it) or"
-                + " qemu-system-x86_64 is missing");
+        RigTestGate.assumeRigRuns();
         List<TestKernel> kernels = TestKernel.configured();
         TestKernel l1 = kernels.stream().filter(k -> k.release().startsWith("6.12")).findFirst()
                 .orElseThrow(() -> new AssertionError("L1 needs a 6.12 kernel among " + kernels));
@@ -57,6 +50,7 @@ class NestedRigBootTest {
     static void stopRig() {
         if (rig != null) {
             rig.close();
+            assertFalse(RigTestGate.qemuChildAlive(), "close() must leave no QEMU behind");
         }
     }
 
