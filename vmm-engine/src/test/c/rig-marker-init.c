@@ -7,6 +7,7 @@
  *
  * Statically linked: the initramfs holds nothing else.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,20 @@ static void mount_fs(const char *source, const char *target, const char *type)
     mkdir(target, 0755);
     if (mount(source, target, type, 0, NULL) != 0)
         perror(target);
+}
+
+/* Writes "rig-marker-init: <what>: <errno text>" to the kernel log at a level quiet still shows. */
+static void kmsg_error(const char *what)
+{
+    char line[256];
+    int len = snprintf(line, sizeof line, "<2>rig-marker-init: %s: %s\n", what, strerror(errno));
+    int fd = open("/dev/kmsg", O_WRONLY);
+    if (fd >= 0) {
+        if (write(fd, line, (size_t)len) < 0) {
+            /* Nowhere left to report to. */
+        }
+        close(fd);
+    }
 }
 
 /* The first word of a small file ("0-3" from the online CPU list), or "?" when unreadable. */
@@ -49,7 +64,10 @@ int main(void)
 
     /* The kernel found no /dev/console in the initramfs, so stdout is not open yet. */
     int console = open("/dev/console", O_WRONLY | O_NOCTTY);
-    if (console >= 0) {
+    if (console < 0) {
+        /* Say why through the kernel log, which reaches the console by another path. */
+        kmsg_error("cannot open /dev/console");
+    } else {
         dup2(console, STDOUT_FILENO);
         dup2(console, STDERR_FILENO);
     }

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One running L1: the QEMU (TCG) process, its console log, and the link to the rig server in
@@ -139,7 +140,7 @@ final class L1Machine implements AutoCloseable {
      * @throws SilentException when nothing conclusive came within {@code timeout}
      * @throws IOException     when the link ended (L1 died or powered off)
      */
-    RigFrame await(int requestId, Duration timeout, java.util.function.Consumer<RigFrame> console)
+    RigFrame await(int requestId, Duration timeout, Consumer<RigFrame> console)
             throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -211,7 +212,7 @@ final class RigImage {
 
     private void writeCpio(OutputStream out) throws IOException {
         try (CpioArchiveOutputStream cpio = new CpioArchiveOutputStream(out, CpioConstants.FORMAT_NEW)) {
-            Set<String> directories = new java.util.TreeSet<>();
+            Set<String> directories = new TreeSet<>();
             for (String path : members.keySet()) {
                 for (int slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
                     directories.add(path.substring(0, slash));

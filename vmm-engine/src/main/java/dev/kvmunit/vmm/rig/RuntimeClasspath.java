@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -50,7 +51,7 @@ final class RuntimeClasspath {
                 return List.of();
             }
             URI base = jar.toUri();
-            return java.util.Arrays.stream(value.trim().split("\\s+"))
+            return Arrays.stream(value.trim().split("\\s+"))
                     .map(ref -> Path.of(base.resolve(ref)).normalize()).toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the manifest of classpath jar " + jar, e);

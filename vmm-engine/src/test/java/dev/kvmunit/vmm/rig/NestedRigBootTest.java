@@ -1,6 +1,5 @@
 package dev.kvmunit.vmm.rig;
 
-import dev.kvmunit.vmm.VmLaunchers;
 import dev.kvmunit.vmm.launch.VmListener;
 import dev.kvmunit.vmm.launch.VmOutcome;
 import dev.kvmunit.vmm.launch.VmResult;
@@ -14,15 +13,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Boots real Debian cloud kernels (6.12 and 6.1, 1 and 4 vCPUs) as L2 through the rig and
@@ -32,7 +30,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Kernels come from {@code -Dkvmunit.rig.kernels} or else are provisioned like any kernel.
  */
 class NestedRigBootTest {
-    private static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
     private static final Duration L2_TIMEOUT = Duration.ofMinutes(4);
 
     private static RigLauncher rig;
@@ -48,6 +45,7 @@ class NestedRigBootTest {
     static void stopRig() {
         if (rig != null) {
             rig.close();
+            assertFalse(RigTestGate.qemuChildAlive(), "close() must leave no QEMU behind");
         }
     }
 
