@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "console.h"
 #include "protocol.h"
 #include "wire.h"
 

@@ -8,9 +8,6 @@ package dev.kvmunit.guest;
  * @param message         the record's text, as /dev/kmsg escapes it
  */
 public record KernelLogLine(int level, long timestampMicros, String message) {
-    /** KERN_WARNING: levels up to this one are warnings or worse. */
-    public static final int WARNING = 4;
-
     static KernelLogLine decode(byte[] payload) throws ProtocolException {
         PayloadReader in = new PayloadReader(payload, "KERNEL_LOG");
         int level = in.u8("level");
