@@ -11,7 +11,10 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,6 +56,9 @@ final class RigImage {
     }
 
     /** The cached image for {@code config}, built when no image with the same content exists. */
+    /** L1 images kept besides the current one, for other checkouts or JVMs using older builds. */
+    static final int KEPT_OLDER_IMAGES = 2;
+
     static Path build(RigConfig config) throws IOException {
         Path cache = Files.createDirectories(config.cacheDirectory());
         RigImage image = new RigImage();
@@ -181,10 +187,15 @@ final class RigImage {
                 """.formatted(modules, JRE_DIR, String.join(":", classpath), serverArgs);
     }
 
-    /** Writes the archive unless an identical one is cached; returns the cached file. */
+    /**
+     * Writes the archive unless an identical one is cached; returns the cached file. Every
+     * rebuild of the engine changes the image, so older images are pruned: the one in use and
+     * the {@value #KEPT_OLDER_IMAGES} most recently used others stay.
+     */
     private Path writeCached(Path cache) throws IOException {
         Path target = cache.resolve("l1-" + contentKey().substring(0, 24) + ".cpio");
         if (Files.isRegularFile(target)) {
+            Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
             return target;
         }
         Path staging = Files.createTempFile(cache, "l1-", ".cpio.tmp");
@@ -196,7 +207,32 @@ final class RigImage {
         } finally {
             Files.deleteIfExists(staging);
         }
+        pruneOlderImages(cache, target);
         return target;
+    }
+
+    /**
+     * Deletes all but the most recently used older images. A QEMU still reading a deleted one
+     * keeps its open file, so another JVM's running rig is not disturbed.
+     */
+    static void pruneOlderImages(Path cache, Path keep) throws IOException {
+        List<Path> older;
+        try (Stream<Path> files = Files.list(cache)) {
+            older = files.filter(f -> !f.equals(keep))
+                    .filter(f -> f.getFileName().toString().matches("l1-[0-9a-f]+\\.cpio"))
+                    .sorted(Comparator.comparing(RigImage::lastModified).reversed()).toList();
+        }
+        for (Path stale : older.subList(Math.min(KEPT_OLDER_IMAGES, older.size()), older.size())) {
+            Files.deleteIfExists(stale);
+        }
+    }
+
+    private static FileTime lastModified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (IOException e) {
+            return FileTime.fromMillis(0); // gone already: sorts last, deleting it again is harmless
+        }
     }
 
     private String contentKey() throws IOException {
