@@ -5,6 +5,7 @@ import dev.kvmunit.vmm.kvm.EventFd;
 import dev.kvmunit.vmm.kvm.IoEventSpace;
 import dev.kvmunit.vmm.machine.Machine;
 import dev.kvmunit.vmm.machine.MachineStop;
+import dev.kvmunit.vmm.sys.Uninterruptibly;
 import dev.kvmunit.vmm.virtio.VirtioDevice;
 import dev.kvmunit.vmm.virtio.VirtioFaultListener;
 import dev.kvmunit.vmm.virtio.VirtioMmioTransport;
@@ -66,16 +67,6 @@ final class VirtioAttachment {
 
     /** Waits for the poller to end; call after the machine (and so the eventfd) is closed. */
     void join() {
-        boolean interrupted = false;
-        while (poller.isAlive()) {
-            try {
-                poller.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptibly.join(poller);
     }
 }

@@ -5,6 +5,7 @@ import dev.kvmunit.vmm.launch.RunningVm;
 import dev.kvmunit.vmm.launch.VmListener;
 import dev.kvmunit.vmm.launch.VmOutcome;
 import dev.kvmunit.vmm.launch.VmResult;
+import dev.kvmunit.vmm.sys.Uninterruptibly;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -88,17 +89,7 @@ final class RigRunningVm implements RunningVm {
 
     @Override
     public VmResult awaitExit() {
-        boolean interrupted = false;
-        while (ended.getCount() > 0) {
-            try {
-                ended.await();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptibly.await(ended);
         return result;
     }
 
