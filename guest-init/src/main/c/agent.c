@@ -14,6 +14,7 @@
 #include "console.h"
 #include "execs.h"
 #include "files.h"
+#include "kmsg.h"
 #include "power.h"
 #include "protocol.h"
 #include "wire.h"
@@ -65,6 +66,9 @@ static void dispatch(struct channel *ch, const struct frame *f)
     case T_EXEC:
         execs_start(ch, f->request_id, f->payload, f->length);
         break;
+    case T_SIGNAL:
+        execs_signal(ch, f->request_id, f->payload, f->length);
+        break;
     case T_READ_FILE:
         files_read(ch, f->request_id, f->payload, f->length);
         break;
@@ -106,19 +110,25 @@ static void drain_signalfd(int fd)
         ;
 }
 
-void agent_serve(struct channel *ch)
+void agent_serve(struct channel *ch, int kmsg_fd)
 {
     int sigfd = open_sigchld_fd();
     signal(SIGPIPE, SIG_IGN); /* a command closing its stdin early must not kill the agent */
     send_hello(ch);
     announce("serving requests");
-    static struct pollfd fds[2 + EXECS_MAX_POLLFDS];
+    static struct pollfd fds[3 + EXECS_MAX_POLLFDS];
     for (;;) {
         fds[0] = (struct pollfd){ .fd = ch->in_fd, .events = POLLIN };
         fds[1] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
-        size_t n = 2 + execs_add_pollfds(fds, 2);
+        fds[2] = (struct pollfd){ .fd = kmsg_fd, .events = POLLIN }; /* poll skips fd -1 */
+        size_t n = 3 + execs_add_pollfds(fds, 3);
         if (poll(fds, n, execs_next_timeout_ms()) < 0 && errno != EINTR)
             fatal("poll failed: %s", strerror(errno));
+        /* Kernel log first, so records logged before a request's reply reach the host first. */
+        if (fds[2].revents && !kmsg_forward(ch, kmsg_fd)) {
+            close(kmsg_fd);
+            kmsg_fd = -1;
+        }
         execs_on_poll(ch, fds);
         if (fds[1].revents)
             drain_signalfd(sigfd);

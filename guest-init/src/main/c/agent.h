@@ -5,6 +5,7 @@
 
 #include "channel.h"
 
-void agent_serve(struct channel *ch) __attribute__((noreturn));
+/* kmsg_fd: kernel log source to forward (kmsg_open), or -1 for none. */
+void agent_serve(struct channel *ch, int kmsg_fd) __attribute__((noreturn));
 
 #endif

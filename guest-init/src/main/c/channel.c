@@ -1,6 +1,7 @@
 #include "channel.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,8 +38,10 @@ bool channel_fill(struct channel *c)
         }
         if (n == 0)
             return false;
-        if (errno == EINTR || errno == EAGAIN)
+        if (errno == EINTR)
             continue;
+        if (errno == EAGAIN)
+            return true; /* a non-blocking fd with nothing after all: poll again */
         announce("agent channel read failed (errno %d)", errno);
         return false;
     }
@@ -115,8 +118,14 @@ static void write_all(int fd, const uint8_t *data, size_t len)
     while (len > 0) {
         ssize_t n = write(fd, data, len);
         if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN)
+            if (errno == EINTR)
                 continue;
+            if (errno == EAGAIN) {
+                /* the host passed a non-blocking fd: wait for room instead of spinning */
+                struct pollfd p = { .fd = fd, .events = POLLOUT };
+                poll(&p, 1, -1);
+                continue;
+            }
             fatal("agent channel write failed (errno %d)", errno);
         }
         data += n;

@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "console.h"
 #include "protocol.h"
 #include "wire.h"
 
@@ -240,6 +239,28 @@ void execs_start(struct channel *ch, uint32_t request_id, const uint8_t *payload
             channel_send_error(ch, request_id, E_BUSY, 0, "%d commands are already running", MAX_EXECS);
     }
     free_request(&rq);
+}
+
+void execs_signal(struct channel *ch, uint32_t request_id, const uint8_t *payload, uint32_t len)
+{
+    struct reader r = reader_of(payload, len);
+    uint32_t target = read_u32(&r);
+    uint32_t signal_number = read_u32(&r);
+    if (!reader_done(&r) || signal_number < 1 || signal_number > 64) {
+        channel_send_error(ch, request_id, E_MALFORMED, 0, "SIGNAL payload must be an EXEC request id and a signal 1-64");
+        return;
+    }
+    struct exec *e = find_exec(target);
+    if (!e) {
+        channel_send_error(ch, request_id, E_NO_SUCH_COMMAND, 0, "no running command has request id %u", target);
+        return;
+    }
+    /* The whole process group, like a terminal's ^C: a shell's foreground child gets it too. */
+    if (kill(-e->pid, (int)signal_number) != 0 && kill(e->pid, (int)signal_number) != 0) {
+        channel_send_error(ch, request_id, E_IO, errno, "cannot signal request %u: %s", target, strerror(errno));
+        return;
+    }
+    channel_send(ch, T_OK, request_id, NULL, 0);
 }
 
 size_t execs_add_pollfds(struct pollfd *fds, size_t first)

@@ -17,6 +17,8 @@
 
 /* Decodes an EXEC payload and starts the command, or answers ERROR. */
 void execs_start(struct channel *ch, uint32_t request_id, const uint8_t *payload, uint32_t len);
+/* Decodes a SIGNAL payload and sends the signal to the named command's process group. */
+void execs_signal(struct channel *ch, uint32_t request_id, const uint8_t *payload, uint32_t len);
 /* Appends the pipes to watch; remembers where so execs_on_poll can find them. */
 size_t execs_add_pollfds(struct pollfd *fds, size_t first);
 /* Moves stdin/stdout/stderr bytes for the pipes execs_add_pollfds registered. */

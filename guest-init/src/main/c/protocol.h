@@ -23,6 +23,7 @@ enum frame_type {
     T_READ_FILE = 0x02,
     T_WRITE_FILE = 0x03,
     T_POWER_OFF = 0x04,
+    T_SIGNAL = 0x05,
     /* guest -> host */
     T_HELLO = 0x80,
     T_OK = 0x81,
@@ -31,6 +32,7 @@ enum frame_type {
     T_STDERR = 0x84,
     T_EXIT = 0x85,
     T_FILE_DATA = 0x86,
+    T_KERNEL_LOG = 0x87,
 };
 
 enum error_code {
@@ -45,6 +47,7 @@ enum error_code {
     E_EXEC_FAILED = 9,
     E_IO = 10,
     E_FILE_TOO_LARGE = 11,
+    E_NO_SUCH_COMMAND = 12,
 };
 
 enum exit_kind {

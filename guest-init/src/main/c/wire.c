@@ -34,23 +34,12 @@ uint32_t crc32_finish(uint32_t crc)
     return crc ^ 0xFFFFFFFFu;
 }
 
-void put_be16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
 void put_be32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 24);
     p[1] = (uint8_t)(v >> 16);
     p[2] = (uint8_t)(v >> 8);
     p[3] = (uint8_t)v;
-}
-
-uint16_t get_be16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
 }
 
 uint32_t get_be32(const uint8_t *p)
@@ -153,9 +142,12 @@ void free_string_list(char **list)
     free(list);
 }
 
-void build_reset(struct builder *b)
+static void *xrealloc(void *p, size_t size)
 {
-    b->len = 0;
+    void *q = realloc(p, size ? size : 1);
+    if (!q)
+        fatal("out of memory allocating %zu bytes", size);
+    return q;
 }
 
 static void reserve(struct builder *b, size_t extra)
@@ -169,7 +161,7 @@ static void reserve(struct builder *b, size_t extra)
     b->cap = cap;
 }
 
-void build_raw(struct builder *b, const void *data, size_t len)
+static void build_raw(struct builder *b, const void *data, size_t len)
 {
     reserve(b, len);
     if (len)
@@ -195,7 +187,7 @@ void build_u64(struct builder *b, uint64_t v)
     build_u32(b, (uint32_t)v);
 }
 
-void build_bytes(struct builder *b, const void *data, size_t len)
+static void build_bytes(struct builder *b, const void *data, size_t len)
 {
     build_u32(b, (uint32_t)len);
     build_raw(b, data, len);
@@ -214,16 +206,3 @@ void *xmalloc(size_t size)
     return p;
 }
 
-void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (!q)
-        fatal("out of memory allocating %zu bytes", size);
-    return q;
-}
-
-char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xmalloc(n), s, n);
-}

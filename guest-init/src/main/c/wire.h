@@ -13,9 +13,7 @@ uint32_t crc32_update(uint32_t crc, const uint8_t *data, size_t len);
 uint32_t crc32_finish(uint32_t crc);
 #define CRC32_INIT 0xFFFFFFFFu
 
-void put_be16(uint8_t *p, uint16_t v);
 void put_be32(uint8_t *p, uint32_t v);
-uint16_t get_be16(const uint8_t *p);
 uint32_t get_be32(const uint8_t *p);
 
 /*
@@ -51,16 +49,11 @@ struct builder {
     size_t cap;
 };
 
-void build_reset(struct builder *b);
 void build_u8(struct builder *b, uint8_t v);
 void build_u32(struct builder *b, uint32_t v);
 void build_u64(struct builder *b, uint64_t v);
-void build_raw(struct builder *b, const void *data, size_t len);
-void build_bytes(struct builder *b, const void *data, size_t len);
 void build_string(struct builder *b, const char *s);
 
 void *xmalloc(size_t size);
-void *xrealloc(void *p, size_t size);
-char *xstrdup(const char *s);
 
 #endif

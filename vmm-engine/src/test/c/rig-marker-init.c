@@ -3,6 +3,7 @@
  * with the requested CPUs: it prints one marker line to the console and resets the machine.
  *
  *   KVMUNIT-RIG-MARKER release=<uname -r> cpus=<sysconf online> online=<sysfs online list>
+ *                      uptime=<seconds since boot on the guest's clock, when /init ran>
  *
  * Statically linked: the initramfs holds nothing else.
  */
@@ -38,11 +39,11 @@ static void kmsg_error(const char *what)
     }
 }
 
-/* The sysfs list of online CPUs ("0-3"), or "?" when it cannot be read. */
-static void read_online(char *buf, size_t size)
+/* The first word of a small file ("0-3" from the online CPU list), or "?" when unreadable. */
+static void read_first_word(const char *path, char *buf, size_t size)
 {
     snprintf(buf, size, "?");
-    int fd = open("/sys/devices/system/cpu/online", O_RDONLY);
+    int fd = open(path, O_RDONLY);
     if (fd < 0)
         return;
     ssize_t n = read(fd, buf, size - 1);
@@ -52,7 +53,7 @@ static void read_online(char *buf, size_t size)
         return;
     }
     buf[n] = '\0';
-    buf[strcspn(buf, "\n")] = '\0';
+    buf[strcspn(buf, " \n")] = '\0';
 }
 
 int main(void)
@@ -77,11 +78,13 @@ int main(void)
     struct utsname uts;
     if (uname(&uts) != 0)
         snprintf(uts.release, sizeof uts.release, "?");
+    char uptime[64];
+    read_first_word("/proc/uptime", uptime, sizeof uptime);
     char online[256];
-    read_online(online, sizeof online);
+    read_first_word("/sys/devices/system/cpu/online", online, sizeof online);
 
-    printf("KVMUNIT-RIG-MARKER release=%s cpus=%ld online=%s\n", uts.release,
-           sysconf(_SC_NPROCESSORS_ONLN), online);
+    printf("KVMUNIT-RIG-MARKER release=%s cpus=%ld online=%s uptime=%s\n", uts.release,
+           sysconf(_SC_NPROCESSORS_ONLN), online, uptime);
     fflush(stdout);
     /* The line sits in the tty buffer until the UART sends it; resetting earlier loses it. */
     tcdrain(STDOUT_FILENO);

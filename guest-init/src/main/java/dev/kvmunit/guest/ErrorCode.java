@@ -23,6 +23,8 @@ public enum ErrorCode {
     IO(10),
     /** READ_FILE found more bytes than the requested limit. */
     FILE_TOO_LARGE(11),
+    /** SIGNAL named a request id that is not a running command. */
+    NO_SUCH_COMMAND(12),
     /** A code this version does not know (a newer guest). */
     UNRECOGNIZED(-1);
 

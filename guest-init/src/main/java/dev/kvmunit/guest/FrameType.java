@@ -11,13 +11,15 @@ public enum FrameType {
     READ_FILE(0x02),
     WRITE_FILE(0x03),
     POWER_OFF(0x04),
+    SIGNAL(0x05),
     HELLO(0x80),
     OK(0x81),
     ERROR(0x82),
     STDOUT(0x83),
     STDERR(0x84),
     EXIT(0x85),
-    FILE_DATA(0x86);
+    FILE_DATA(0x86),
+    KERNEL_LOG(0x87);
 
     private final int code;
 

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +44,7 @@ public final class GuestAgent implements AutoCloseable {
     private final Map<Integer, Call<?>> calls = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final CompletableFuture<Hello> hello = new CompletableFuture<>();
+    private final KernelLog kernelLog = new KernelLog();
     private volatile IOException channelFailure;
 
     public GuestAgent(InputStream fromGuest, OutputStream toGuest) {
@@ -55,6 +58,25 @@ public final class GuestAgent implements AutoCloseable {
         Thread reader = new Thread(this::readFrames, "kvmunit-guest-agent-reader");
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /**
+     * An agent over one bidirectional channel, e.g. a {@code SocketChannel} in blocking mode.
+     * Use this rather than {@code Channels.newInputStream}/{@code newOutputStream} on the same
+     * channel: those serialise reads and writes, so requests could not be sent while the
+     * reader waits for the guest.
+     */
+    public static <C extends ReadableByteChannel & WritableByteChannel> GuestAgent over(C channel,
+                                                                                        Transcript transcript) {
+        return new GuestAgent(ChannelStreams.input(channel), ChannelStreams.output(channel), transcript);
+    }
+
+    /**
+     * Kernel log records the guest forwarded so far: warnings and worse, and sched_ext
+     * messages. The first 10,000 are kept.
+     */
+    public List<KernelLogLine> kernelLog() {
+        return kernelLog.lines();
     }
 
     /** Waits for the guest's HELLO, the first frame it sends. */
@@ -83,7 +105,19 @@ public final class GuestAgent implements AutoCloseable {
      * @param listener receives output as it arrives; may be null
      */
     public CompletableFuture<ExecResult> execAsync(ExecRequest request, ExecListener listener) {
-        return start(new ExecCall(listener), FrameType.EXEC, request.encode());
+        return start(request, listener).result();
+    }
+
+    /**
+     * Starts a command and returns a handle to it: its result, and a way to signal it (e.g. to
+     * stop a workload or a scheduler that runs until told otherwise).
+     *
+     * @param listener receives output as it arrives; may be null
+     */
+    public RunningCommand start(ExecRequest request, ExecListener listener) {
+        ExecCall call = new ExecCall(listener);
+        int id = submit(call, FrameType.EXEC, request.encode());
+        return new RunningCommand(this, id, call.result);
     }
 
     public byte[] readFile(String path) throws IOException {
@@ -96,7 +130,9 @@ public final class GuestAgent implements AutoCloseable {
             throw new IllegalArgumentException("maxBytes must not be negative, got " + maxBytes);
         }
         byte[] payload = new PayloadWriter().u64(maxBytes).string(path).toByteArray();
-        return await(start(new ReadFileCall(maxBytes), FrameType.READ_FILE, payload));
+        ReadFileCall call = new ReadFileCall(maxBytes);
+        submit(call, FrameType.READ_FILE, payload);
+        return await(call.result);
     }
 
     /** Writes a file with mode 0644 if it is created. */
@@ -120,7 +156,7 @@ public final class GuestAgent implements AutoCloseable {
             System.arraycopy(data, offset, chunk, 0, length);
             byte[] payload = new PayloadWriter().u32(mode).u8(offset == 0 ? 0 : WRITE_FLAG_APPEND).string(path)
                     .bytes(chunk).toByteArray();
-            await(start(new OkCall(), FrameType.WRITE_FILE, payload));
+            await(request(FrameType.WRITE_FILE, payload));
             offset += length;
         } while (offset < data.length);
     }
@@ -131,7 +167,7 @@ public final class GuestAgent implements AutoCloseable {
      */
     public void powerOff() throws IOException {
         try {
-            await(start(new OkCall(), FrameType.POWER_OFF, new byte[0]));
+            await(request(FrameType.POWER_OFF, new byte[0]));
         } catch (EOFException closedOnTheWayOut) {
             // the guest is gone: that is what was asked for
         }
@@ -148,20 +184,49 @@ public final class GuestAgent implements AutoCloseable {
         }
     }
 
-    private <T> CompletableFuture<T> start(Call<T> call, FrameType type, byte[] payload) {
+    /** Sends SIGNAL for the command with request id {@code commandId}; see {@link RunningCommand#signal}. */
+    boolean signal(int commandId, int signal) throws IOException {
+        if (signal < 1 || signal > 64) {
+            throw new IllegalArgumentException("signal must be a Linux signal number 1-64, got " + signal);
+        }
+        try {
+            await(request(FrameType.SIGNAL, new PayloadWriter().u32(commandId).u32(signal).toByteArray()));
+            return true;
+        } catch (GuestException e) {
+            if (e.code() == ErrorCode.NO_SUCH_COMMAND) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Sends a request answered by OK. */
+    private CompletableFuture<Void> request(FrameType type, byte[] payload) {
+        OkCall call = new OkCall();
+        submit(call, type, payload);
+        return call.result;
+    }
+
+    /** Registers the call under a fresh request id and sends its request; returns the id. */
+    private int submit(Call<?> call, FrameType type, byte[] payload) {
+        if (payload.length > FrameCodec.MAX_PAYLOAD) {
+            throw new IllegalArgumentException(type + " request of " + payload.length
+                    + " bytes exceeds the frame limit of " + FrameCodec.MAX_PAYLOAD + " (is the path that long?)");
+        }
         int id = register(call);
+        call.result.whenComplete((result, error) -> calls.remove(id, call));
         IOException failure = channelFailure;
         if (failure != null) {
             call.result.completeExceptionally(failure);
-        } else {
-            try {
-                send(new Frame(type, id, payload));
-            } catch (IOException e) {
-                call.result.completeExceptionally(e);
-            }
+            return id;
         }
-        call.result.whenComplete((result, error) -> calls.remove(id, call));
-        return call.result;
+        try {
+            send(new Frame(type, id, payload));
+        } catch (IOException | RuntimeException e) {
+            // a broken stream or a throwing transcript: fail this call rather than leave it waiting
+            call.result.completeExceptionally(e);
+        }
+        return id;
     }
 
     private int register(Call<?> call) {
@@ -202,6 +267,14 @@ public final class GuestAgent implements AutoCloseable {
     }
 
     private void deliver(Frame frame) {
+        if (frame.is(FrameType.KERNEL_LOG)) {
+            try {
+                kernelLog.add(KernelLogLine.decode(frame.payloadUnsafe()));
+            } catch (ProtocolException e) {
+                // no request to fail; the transcript keeps the malformed frame
+            }
+            return;
+        }
         if (frame.is(FrameType.HELLO)) {
             try {
                 hello.complete(Hello.decode(frame.payloadUnsafe()));

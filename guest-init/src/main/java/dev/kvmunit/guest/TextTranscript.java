@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A {@link Transcript} that keeps a readable log of the channel: one line per frame, with a
- * short preview of text payloads (output, file data, errors). Stops growing at
+ * short preview of text payloads (output, file data, errors, kernel log). Stops growing at
  * {@link #MAX_CHARS} so a chatty guest cannot exhaust host memory.
  */
 public final class TextTranscript implements Transcript {
@@ -38,13 +38,21 @@ public final class TextTranscript implements Transcript {
     }
 
     private static String preview(Frame frame) {
-        boolean textual = frame.is(FrameType.STDOUT) || frame.is(FrameType.STDERR) || frame.is(FrameType.FILE_DATA)
-                || frame.is(FrameType.ERROR);
-        if (!textual || frame.payloadLength() == 0) {
+        int textOffset; // where the text starts: after the fixed fields and the string length
+        if (frame.is(FrameType.STDOUT) || frame.is(FrameType.STDERR) || frame.is(FrameType.FILE_DATA)) {
+            textOffset = 0;
+        } else if (frame.is(FrameType.ERROR)) {
+            textOffset = 12; // code, errno
+        } else if (frame.is(FrameType.KERNEL_LOG)) {
+            textOffset = 13; // level, timestamp
+        } else {
             return "";
         }
         byte[] payload = frame.payloadUnsafe();
-        int start = frame.is(FrameType.ERROR) ? Math.min(12, payload.length) : 0; // skip code, errno, length
+        int start = Math.min(textOffset, payload.length);
+        if (start == payload.length) {
+            return "";
+        }
         int end = Math.min(payload.length, start + PREVIEW_BYTES);
         StringBuilder out = new StringBuilder(" \"");
         for (char c : new String(payload, start, end - start, StandardCharsets.UTF_8).toCharArray()) {

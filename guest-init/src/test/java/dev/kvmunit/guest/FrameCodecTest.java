@@ -26,6 +26,7 @@ class FrameCodecTest {
         crc.update(bytes, 0, 12);
         crc.update(new byte[] {'a', 'b', 'c'});
         assertEquals((int) crc.getValue(), ByteBuffer.wrap(bytes).getInt(12));
+        assertEquals(0x862BE482, ByteBuffer.wrap(bytes).getInt(12), "the example in PROTOCOL.md");
         assertArrayEquals(new byte[] {'a', 'b', 'c'}, Arrays.copyOfRange(bytes, 16, 19));
         assertEquals(19, bytes.length);
     }

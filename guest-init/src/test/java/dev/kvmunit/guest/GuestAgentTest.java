@@ -1,6 +1,7 @@
 package dev.kvmunit.guest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -115,6 +116,27 @@ class GuestAgentTest {
         GuestException e = assertInstanceOf(GuestException.class,
                 assertThrows(ExecutionException.class, pending::get).getCause());
         assertEquals(ErrorCode.BUSY, e.code());
+    }
+
+    @Test
+    void signalToACommandTheGuestNoLongerKnowsReportsFalse() throws Exception {
+        RunningCommand command = agent.start(ExecRequest.of("x"), null);
+        nextRequest();
+        CompletableFuture<Boolean> delivered = CompletableFuture.supplyAsync(() -> {
+            try {
+                return command.signal(RunningCommand.SIGTERM);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Frame signal = nextRequest();
+        assertTrue(signal.is(FrameType.SIGNAL), "expected SIGNAL, got " + signal);
+        assertEquals(command.requestId(), ByteBuffer.wrap(signal.payload()).getInt(0));
+        assertEquals(RunningCommand.SIGTERM, ByteBuffer.wrap(signal.payload()).getInt(4));
+        byte[] message = "gone".getBytes(StandardCharsets.UTF_8);
+        reply(new Frame(FrameType.ERROR, signal.requestId(), ByteBuffer.allocate(16)
+                .putInt(ErrorCode.NO_SUCH_COMMAND.code()).putInt(0).putInt(4).put(message).array()));
+        assertFalse(delivered.get());
     }
 
     @Test

@@ -143,6 +143,25 @@ class GuestInitProtocolTest {
     }
 
     @Test
+    void signalReachesTheCommandAndWhatItStarted() throws Exception {
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        RunningCommand command = agent.start(ExecRequest.of("sh", "-c",
+                "trap 'echo stopping; exit 7' TERM; echo ready; while :; do sleep 0.05; done")
+                .withTimeout(Duration.ofSeconds(30)), ExecListener.lines((stream, line) -> {
+                    if (line.equals("ready")) {
+                        ready.complete(null);
+                    }
+                }));
+        ready.get();
+        assertTrue(command.signal(RunningCommand.SIGTERM));
+        ExecResult result = command.result().get();
+        assertFalse(result.timedOut(), "the signal did not arrive");
+        assertEquals(7, result.exitCode(), "the shell's TERM trap decides the exit status");
+        assertEquals("ready\nstopping\n", result.stdoutText());
+        assertFalse(command.signal(RunningCommand.SIGKILL), "an ended command cannot be signalled");
+    }
+
+    @Test
     void commandsRunConcurrently() throws Exception {
         Path flag = tempDir.resolve("flag");
         CompletableFuture<ExecResult> waiter = agent.execAsync(ExecRequest.of("sh", "-c",

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -103,6 +104,17 @@ class GuestInitRobustnessTest {
     }
 
     @Test
+    void signalsNeedARunningCommandAndARealSignal() throws IOException {
+        init.send(FrameCodec.encode(new Frame(FrameType.SIGNAL, 53, ByteBuffer.allocate(8).putInt(999).putInt(15)
+                .array())));
+        assertError(53, ErrorCode.NO_SUCH_COMMAND);
+        init.send(FrameCodec.encode(new Frame(FrameType.SIGNAL, 54, ByteBuffer.allocate(8).putInt(999).putInt(0)
+                .array())));
+        assertError(54, ErrorCode.MALFORMED);
+        assertStillServing();
+    }
+
+    @Test
     void requestIdZeroIsReservedForTheConnection() throws IOException {
         init.send(FrameCodec.encode(new Frame(FrameType.EXEC, 0, ExecRequest.of("true").encode())));
         assertError(0, ErrorCode.MALFORMED);
@@ -124,6 +136,42 @@ class GuestInitRobustnessTest {
         init.send(Arrays.copyOf(frame, 10));
         assertEquals(0, init.closeChannelAndWait());
         assertTrue(init.console().contains("in the middle of a frame (10 bytes dropped)"), init.console());
+    }
+
+    @Test
+    void commandsStillRunningWhenTheHostLeavesAreKilled() throws Exception {
+        init.send(FrameCodec.encode(new Frame(FrameType.EXEC, 52,
+                ExecRequest.of("sh", "-c", "echo $$; exec sleep 60").encode())));
+        Frame output = init.receive();
+        assertTrue(output.is(FrameType.STDOUT), "expected the command's pid, got " + output);
+        long pid = Long.parseLong(new String(output.payload(), StandardCharsets.US_ASCII).trim());
+        assertEquals(0, init.closeChannelAndWait());
+        ProcessHandle.of(pid).ifPresent(left -> assertTrue(left.onExit().completeOnTimeout(null, 10, TimeUnit.SECONDS)
+                .thenApply(ignored -> !left.isAlive()).join(), "command " + pid + " survived its init"));
+    }
+
+    @Test
+    void randomPayloadsNeverBreakTheInit() throws IOException {
+        // Well-framed requests with random payloads, built from a fixed seed so a failure
+        // reproduces. POWER_OFF is left out: its empty payload is valid and would end the test.
+        Random random = new Random(20261122);
+        FrameType[] types = {FrameType.EXEC, FrameType.READ_FILE, FrameType.WRITE_FILE};
+        int requests = 300;
+        for (int id = 1; id <= requests; id++) {
+            byte[] payload = new byte[random.nextInt(48)];
+            random.nextBytes(payload);
+            init.send(FrameCodec.encode(new Frame(types[random.nextInt(types.length)], id, payload)));
+        }
+        // Each request gets exactly one final answer (nearly all MALFORMED) before the probe's.
+        int answered = 0;
+        while (answered < requests) {
+            Frame frame = init.receive();
+            assertTrue(frame.requestId() >= 1 && frame.requestId() <= requests, "unexpected " + frame);
+            if (frame.is(FrameType.ERROR) || frame.is(FrameType.OK) || frame.is(FrameType.EXIT)) {
+                answered++;
+            }
+        }
+        assertStillServing();
     }
 
     private static byte[] readFilePayload(String path) {

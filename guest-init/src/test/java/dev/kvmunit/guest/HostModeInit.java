@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,12 +24,12 @@ final class HostModeInit implements AutoCloseable {
         this.console = console;
     }
 
-    static HostModeInit start(Path tempDir) throws IOException {
+    static HostModeInit start(Path tempDir, String... extraArguments) throws IOException {
         Path binary = GuestInitBinary.writeTo(tempDir);
         Path console = tempDir.resolve("console.log");
-        Process process = new ProcessBuilder(binary.toString(), "--channel-stdio")
-                .redirectError(console.toFile())
-                .start();
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "--channel-stdio"));
+        command.addAll(List.of(extraArguments));
+        Process process = new ProcessBuilder(command).redirectError(console.toFile()).start();
         return new HostModeInit(process, console);
     }
 

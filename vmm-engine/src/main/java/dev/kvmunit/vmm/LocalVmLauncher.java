@@ -3,12 +3,10 @@ package dev.kvmunit.vmm;
 import dev.kvmunit.vmm.acpi.AcpiConfig;
 import dev.kvmunit.vmm.acpi.AcpiTables;
 import dev.kvmunit.vmm.boot.BootCpuState;
-import dev.kvmunit.vmm.boot.BootException;
 import dev.kvmunit.vmm.boot.BootLoader;
 import dev.kvmunit.vmm.boot.BootMsrs;
 import dev.kvmunit.vmm.boot.CpuidTemplate;
 import dev.kvmunit.vmm.boot.KernelImage;
-import dev.kvmunit.vmm.boot.KernelImageException;
 import dev.kvmunit.vmm.boot.Topology;
 import dev.kvmunit.vmm.cpu.Msr;
 import dev.kvmunit.vmm.devices.CmosRtc;
@@ -18,30 +16,43 @@ import dev.kvmunit.vmm.kvm.KvmException;
 import dev.kvmunit.vmm.kvm.KvmSystem;
 import dev.kvmunit.vmm.kvm.KvmUsability;
 import dev.kvmunit.vmm.kvm.KvmVcpu;
+import dev.kvmunit.vmm.launch.AgentInbox;
+import dev.kvmunit.vmm.launch.RunningVm;
 import dev.kvmunit.vmm.launch.VmLaunchException;
 import dev.kvmunit.vmm.launch.VmLauncher;
 import dev.kvmunit.vmm.launch.VmListener;
 import dev.kvmunit.vmm.launch.VmOutcome;
-import dev.kvmunit.vmm.launch.VmResult;
 import dev.kvmunit.vmm.launch.VmSpec;
 import dev.kvmunit.vmm.machine.Machine;
 import dev.kvmunit.vmm.machine.MachineStop;
+import dev.kvmunit.vmm.virtio.ConsolePort;
+import dev.kvmunit.vmm.virtio.VirtioConsole;
+import dev.kvmunit.vmm.virtio.VirtioMmioWindow;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
 
 /**
  * Boots guests on this host's {@code /dev/kvm}, in this JVM: the composition root that puts
  * a {@link Machine}, the boot protocol, ACPI and the devices together for one run.
+ *
+ * <p>Every guest gets COM1 (kernel console: early boot and panics), the i8042 (its reset
+ * pulse ends the run), a CMOS RTC, and one multiport virtio-console on the first MMIO slot
+ * with hvc0 and the agent port {@value #AGENT_PORT}. The virtio device is described twice,
+ * in the DSDT and on the command line, so it is found by kernels with and without
+ * VIRTIO_MMIO_CMDLINE_DEVICES.
  */
 public final class LocalVmLauncher implements VmLauncher {
+    /** The virtio-console port the guest init's channel runs over (see guest-init/PROTOCOL.md). */
+    public static final String AGENT_PORT = "kvmunit.agent";
     /**
-     * What every guest needs on its command line: the console on COM1 (early boot, panics),
-     * the i8042 reset as the way out ({@code reboot=k}; guest init powers off with it), and
-     * an immediate reboot on panic so a panicked guest ends the run instead of idling.
+     * What every guest needs on its command line: the console on COM1, the i8042 reset as
+     * the way out ({@code reboot=k}; guest init powers off with it), and an immediate reboot
+     * on panic so a panicked guest ends the run instead of idling.
      */
     static final String BASE_CMDLINE = "console=ttyS0 reboot=k panic=-1";
+    /** First GSI above the ISA interrupts the legacy devices use. */
+    private static final int CONSOLE_GSI = 5;
 
     private final KvmSystem kvm;
 
@@ -63,37 +74,35 @@ public final class LocalVmLauncher implements VmLauncher {
     }
 
     @Override
-    public VmResult run(VmSpec spec, VmListener listener) {
+    public RunningVm start(VmSpec spec, VmListener listener) {
         long start = System.nanoTime();
-        KernelImage kernel = loadKernel(spec);
-        ConsoleWatch console = new ConsoleWatch(listener);
-        MachineStop stop;
-        try (Machine machine = Machine.create(kvm, (long) spec.memoryMb() << 20, spec.cpus())) {
-            attachDevices(machine, console);
-            Topology topology = Topology.ofCpus(spec.cpus());
-            long rsdp = AcpiTables.write(machine.memory(), AcpiConfig.ofApicIds(apicIds(topology)));
-            BootCpuState boot = BootLoader.prepare(machine.memory(), kernel, spec.initramfs(),
-                    (BASE_CMDLINE + " " + spec.cmdline()).trim(), rsdp);
-            configureVcpus(machine, boot, topology);
-            stop = machine.run(spec.timeout());
-        } catch (BootException e) {
-            throw new VmLaunchException(e.getMessage(), e);
-        }
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        return console.panic()
-                .map(text -> new VmResult(VmOutcome.PANIC, text, console.lastLines(), elapsed))
-                .orElseGet(() -> new VmResult(outcomeOf(stop), stop.detail(), console.lastLines(), elapsed));
-    }
-
-    private static KernelImage loadKernel(VmSpec spec) {
+        KernelImage kernel = KernelImage.load(spec.kernel());
+        GuestConsole console = new GuestConsole(listener);
+        AgentInbox fromAgent = new AgentInbox();
+        Machine machine = Machine.create(kvm, (long) spec.memoryMb() << 20, spec.cpus());
         try {
-            return KernelImage.load(spec.kernel());
-        } catch (KernelImageException e) {
-            throw new VmLaunchException(e.getMessage(), e);
+            attachLegacyDevices(machine, console);
+            ConsolePort agent = ConsolePort.named(AGENT_PORT, fromAgent::deliver);
+            VirtioMmioWindow window = VirtioMmioWindow.slot(0, CONSOLE_GSI);
+            VirtioAttachment virtio = VirtioAttachment.attach(machine, window,
+                    VirtioConsole.consoleAndAgent(ConsolePort.console(console::accept), agent),
+                    reason -> machine.requestStop(new MachineStop(MachineStop.Reason.DEVICE_ERROR,
+                            "virtio-console failed: " + reason)));
+
+            Topology topology = Topology.ofCpus(spec.cpus());
+            long rsdp = AcpiTables.write(machine.memory(), new AcpiConfig(apicIds(topology),
+                    List.of(window)));
+            String cmdline = String.join(" ", BASE_CMDLINE, window.kernelCmdlineFragment(), spec.cmdline()).trim();
+            BootCpuState boot = BootLoader.prepare(machine.memory(), kernel, spec.initramfs(), cmdline, rsdp);
+            configureVcpus(machine, boot, topology);
+            return new LocalRunningVm(machine, virtio, console, agent, fromAgent, spec.timeout(), start);
+        } catch (RuntimeException | Error e) {
+            machine.close();
+            throw e;
         }
     }
 
-    private static void attachDevices(Machine machine, ConsoleWatch console) {
+    private static void attachLegacyDevices(Machine machine, GuestConsole console) {
         Serial16550 com1 = new Serial16550(machine.irqLine(Serial16550.COM1_IRQ), console::accept);
         machine.portIo().register(Serial16550.COM1_PORT, Serial16550.PORT_COUNT, com1);
         new I8042(() -> machine.requestStop(MachineStop.guestReset("i8042 reset pulse")))

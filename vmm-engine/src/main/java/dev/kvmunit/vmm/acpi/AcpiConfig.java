@@ -1,5 +1,7 @@
 package dev.kvmunit.vmm.acpi;
 
+import dev.kvmunit.vmm.virtio.VirtioMmioWindow;
+
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -13,7 +15,7 @@ import java.util.Set;
  *                          must match what the vCPUs' CPUID reports
  * @param virtioMmioDevices the virtio-mmio windows, each becomes a DSDT device
  */
-public record AcpiConfig(List<Integer> apicIds, List<VirtioMmioDevice> virtioMmioDevices) {
+public record AcpiConfig(List<Integer> apicIds, List<VirtioMmioWindow> virtioMmioDevices) {
     /** KVM's in-kernel IOAPIC has 24 inputs; the MADT places them at GSI 0-23. */
     public static final int IOAPIC_PINS = 24;
     /**
@@ -39,11 +41,16 @@ public record AcpiConfig(List<Integer> apicIds, List<VirtioMmioDevice> virtioMmi
             }
         }
         Set<Integer> gsis = new HashSet<>();
-        for (VirtioMmioDevice device : virtioMmioDevices) {
+        for (VirtioMmioWindow device : virtioMmioDevices) {
+            if (device.gsi() >= IOAPIC_PINS) {
+                throw new IllegalArgumentException(String.format(
+                        "virtio-mmio device at 0x%x: GSI %d is not an input of the IOAPIC (0 to %d)",
+                        device.base(), device.gsi(), IOAPIC_PINS - 1));
+            }
             if (LEGACY_GSIS.contains(device.gsi())) {
                 throw new IllegalArgumentException(String.format(
                         "virtio-mmio device at 0x%x uses GSI %d, which belongs to a legacy device %s; pick another",
-                        device.baseAddress(), device.gsi(), LEGACY_GSIS));
+                        device.base(), device.gsi(), LEGACY_GSIS));
             }
             if (!gsis.add(device.gsi())) {
                 throw new IllegalArgumentException(String.format(
@@ -51,15 +58,15 @@ public record AcpiConfig(List<Integer> apicIds, List<VirtioMmioDevice> virtioMmi
                         device.gsi()));
             }
         }
-        List<VirtioMmioDevice> byBase = virtioMmioDevices.stream()
-                .sorted(Comparator.comparingLong(VirtioMmioDevice::baseAddress)).toList();
+        List<VirtioMmioWindow> byBase = virtioMmioDevices.stream()
+                .sorted(Comparator.comparingLong(VirtioMmioWindow::base)).toList();
         for (int i = 1; i < byBase.size(); i++) {
-            VirtioMmioDevice previous = byBase.get(i - 1);
-            VirtioMmioDevice next = byBase.get(i);
-            if (previous.baseAddress() + previous.size() > next.baseAddress()) {
+            VirtioMmioWindow previous = byBase.get(i - 1);
+            VirtioMmioWindow next = byBase.get(i);
+            if (previous.base() + previous.size() > next.base()) {
                 throw new IllegalArgumentException(String.format(
-                        "virtio-mmio windows overlap: [0x%x, +0x%x) and [0x%x, +0x%x)", previous.baseAddress(),
-                        previous.size(), next.baseAddress(), next.size()));
+                        "virtio-mmio windows overlap: [0x%x, +0x%x) and [0x%x, +0x%x)", previous.base(),
+                        previous.size(), next.base(), next.size()));
             }
         }
     }

@@ -11,6 +11,9 @@ public final class AmlResources {
     }
 
     private static final int END_TAG = 0x79;
+    /** Small descriptor: tag 0x08 (I/O Port) in bits 6-3, length 7 in bits 2-0. */
+    private static final int IO_PORT = 0x47;
+    private static final int IO_DECODE_16 = 0x01;
     private static final int MEMORY32_FIXED = 0x86;
     private static final int EXTENDED_INTERRUPT = 0x89;
     /** Large descriptors carry a 16-bit length of the bytes after the length field. */
@@ -39,6 +42,22 @@ public final class AmlResources {
         out.write(END_TAG);
         out.write(0);
         return Aml.buffer(out.toByteArray());
+    }
+
+    /** {@code IO (Decode16, base, base, 1, length)}: a fixed range of I/O ports. */
+    public static byte[] ioPort(int base, int length) {
+        if (base < 0 || base > 0xFFFF || length < 1 || length > 0xFF) {
+            throw new IllegalArgumentException(String.format(
+                    "I/O port range 0x%x+%d does not fit an I/O Port descriptor", base, length));
+        }
+        byte[] out = new byte[8];
+        out[0] = (byte) IO_PORT;
+        out[1] = (byte) IO_DECODE_16;
+        putLe(out, 2, base, 2);
+        putLe(out, 4, base, 2);
+        out[6] = 1;
+        out[7] = (byte) length;
+        return out;
     }
 
     /** {@code Memory32Fixed (ReadWrite|ReadOnly, base, length)}. */

@@ -11,13 +11,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Places the initramfs parts as high in guest RAM as the kernel allows and copies them there.
- * High, because the kernel decompresses itself upwards from its load address and must not
+ * Places the initramfs parts as high in guest RAM as the kernel allows and maps or copies them
+ * there. High, because the kernel decompresses itself upwards from its load address and must not
  * overwrite its initramfs; page-aligned, because the kernel frees the initramfs pages after
  * unpacking.
+ *
+ * <p>A part that is a whole number of pages and lands on a page boundary is mapped copy-on-write
+ * instead of copied, so concurrent VMs share one copy of it in the host page cache. The cached
+ * base, which comes first and is by far the largest part, is padded to whole pages for this.
  */
 final class InitramfsLoader {
-    static final long PAGE = 4096;
+    static final long PAGE = GuestMemory.PAGE_SIZE;
     static final long PART_ALIGNMENT = 4;
 
     private InitramfsLoader() {
@@ -51,7 +55,10 @@ final class InitramfsLoader {
         return new InitramfsImage(address, total, offsets);
     }
 
-    /** Places the files as {@link #place} does, copies them and zeroes the padding between them. */
+    /**
+     * Places the files as {@link #place} does, maps or copies them and zeroes the padding between
+     * them. The guest sees the same bytes at the same addresses either way.
+     */
     static InitramfsImage load(GuestMemory memory, List<Path> parts, long lowest, long limit) {
         List<Long> sizes = new ArrayList<>();
         for (Path part : parts) {
@@ -61,7 +68,11 @@ final class InitramfsLoader {
         for (int i = 0; i < parts.size(); i++) {
             long start = image.address() + image.partOffsets().get(i);
             long end = start + sizes.get(i);
-            copy(parts.get(i), memory, start, sizes.get(i));
+            if (mappable(memory, parts.get(i), start, sizes.get(i))) {
+                map(parts.get(i), memory, start, sizes.get(i));
+            } else {
+                copy(parts.get(i), memory, start, sizes.get(i));
+            }
             long next = i + 1 < parts.size() ? image.address() + image.partOffsets().get(i + 1) : end;
             memory.fill(end, next - end, (byte) 0);
         }
@@ -78,6 +89,19 @@ final class InitramfsLoader {
         } catch (IOException e) {
             throw new BootException("initramfs part " + part + " cannot be read (" + e
                     + "); check that it exists and is readable", e);
+        }
+    }
+
+    private static boolean mappable(GuestMemory memory, Path part, long gpa, long size) {
+        return memory.canMapFiles() && gpa % PAGE == 0 && size % PAGE == 0 && Files.isRegularFile(part);
+    }
+
+    private static void map(Path part, GuestMemory memory, long gpa, long size) {
+        try {
+            memory.mapFile(gpa, part, size);
+        } catch (IOException e) {
+            throw new BootException("initramfs part " + part + " could not be mapped into guest memory (" + e
+                    + "); was it changed while the VM started, or does its file system lack mmap?", e);
         }
     }
 

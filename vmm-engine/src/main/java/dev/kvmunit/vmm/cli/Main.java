@@ -1,10 +1,10 @@
 package dev.kvmunit.vmm.cli;
 
 import dev.kvmunit.vmm.VmLaunchers;
+import dev.kvmunit.vmm.image.CacheCommand;
+import dev.kvmunit.vmm.image.ImageCache;
+import dev.kvmunit.vmm.kernel.KernelCommands;
 import dev.kvmunit.vmm.kernel.KernelException;
-import dev.kvmunit.vmm.kernel.KernelProvisioner;
-import dev.kvmunit.vmm.kernel.KernelTree;
-import dev.kvmunit.vmm.kernel.VersionPrefix;
 import dev.kvmunit.vmm.launch.VmLaunchException;
 import dev.kvmunit.vmm.launch.VmLauncher;
 import dev.kvmunit.vmm.launch.VmListener;
@@ -16,7 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@code kvmunit}: boot a kernel from the command line, manage cached kernels.
+ * {@code kvmunit}: boot a kernel from the command line, manage cached kernels and images.
  *
  * <p>Exit codes of {@code boot}: 0 the guest reset or powered off by itself, 2 guest panic,
  * 3 timeout, 4 VMM or KVM error; for every command 1 means the command could not run (bad
@@ -29,6 +29,7 @@ public final class Main {
                     + " [--timeout S]",
             "       kvmunit kernel list",
             "       kvmunit kernel provision [VERSION-PREFIX]   (default 6.12)",
+            "       kvmunit cache list | clean [--older-than 7d]",
             "exit codes of boot: 0 clean guest exit, 2 panic, 3 timeout, 4 VMM error; 1 could not run");
 
     private Main() {
@@ -47,6 +48,7 @@ public final class Main {
             return switch (args.get(0)) {
                 case "boot" -> boot(BootArguments.parse(rest), out, err);
                 case "kernel" -> kernel(rest, out);
+                case "cache" -> cache(rest, out, err);
                 case "-h", "--help", "help" -> {
                     out.println(USAGE);
                     yield 0;
@@ -76,21 +78,23 @@ public final class Main {
     }
 
     private static int kernel(List<String> args, PrintStream out) {
-        KernelProvisioner provisioner = KernelProvisioner.forCurrentUser();
+        KernelCommands commands = KernelCommands.forCurrentUser(out);
         String action = args.isEmpty() ? "" : args.get(0);
         switch (action) {
-            case "list" -> {
-                for (KernelTree tree : provisioner.cache().list()) {
-                    out.println(tree.release() + "\t" + tree.image());
-                }
-            }
+            case "list" -> commands.listCached();
             case "provision" -> {
-                KernelTree tree = args.size() > 1 ? provisioner.provision(new VersionPrefix(args.get(1)))
-                        : provisioner.provisionDefault();
-                out.println(tree.release() + "\t" + tree.image());
+                if (args.size() > 1) {
+                    commands.provision(args.get(1));
+                } else {
+                    commands.provisionDefault();
+                }
             }
             default -> throw new UsageException("kernel needs list or provision\n" + USAGE);
         }
         return 0;
+    }
+
+    private static int cache(List<String> args, PrintStream out, PrintStream err) {
+        return new CacheCommand(new ImageCache(ImageCache.defaultRoot()), out, err).run(args);
     }
 }

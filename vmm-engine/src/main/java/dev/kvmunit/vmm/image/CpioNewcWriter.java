@@ -1,5 +1,6 @@
 package dev.kvmunit.vmm.image;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -96,7 +97,7 @@ final class CpioNewcWriter {
     }
 
     /** Lets the caller keep writing after the archive (a compressor still needs its final block). */
-    private static final class NonClosing extends java.io.FilterOutputStream {
+    private static final class NonClosing extends FilterOutputStream {
         NonClosing(OutputStream out) {
             super(out);
         }

@@ -9,13 +9,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * SHA-256 digests of host files, remembered on disk by (path, size, mtime, ctime, inode) so that a
@@ -147,7 +150,7 @@ public final class FileDigestCache {
 
     private boolean oldEnough(Stamp stamp) {
         long newest = Math.max(stamp.mtimeNanos(), stamp.ctimeNanos());
-        java.time.Instant now = clock.instant();
+        Instant now = clock.instant();
         long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
         return nowNanos - newest > RACY_WINDOW.toNanos();
     }
@@ -159,7 +162,7 @@ public final class FileDigestCache {
     }
 
     private static long nanos(FileTime time) {
-        return time.to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        return time.to(TimeUnit.NANOSECONDS);
     }
 
     static byte[] hash(Path file) throws IOException {
@@ -176,7 +179,7 @@ public final class FileDigestCache {
     static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform provides SHA-256", e);
         }
     }

@@ -3,6 +3,7 @@ package dev.kvmunit.vmm.image;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -124,7 +126,7 @@ public final class ImageCache {
             Optional<Properties> properties = readSidecar(key);
             if (properties.isPresent()) {
                 try {
-                    var attributes = Files.readAttributes(entry, java.nio.file.attribute.BasicFileAttributes.class);
+                    var attributes = Files.readAttributes(entry, BasicFileAttributes.class);
                     entries.add(new CacheEntry(key, properties.get().getProperty("kind", "unknown"), attributes.size(),
                             attributes.lastModifiedTime().toInstant(), entry));
                 } catch (NoSuchFileException e) {
@@ -191,7 +193,7 @@ public final class ImageCache {
             MessageDigest sha256 = FileDigestCache.sha256();
             long size;
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
-                 OutputStream out = new DigestOutputStream(java.nio.channels.Channels.newOutputStream(channel), sha256)) {
+                 OutputStream out = new DigestOutputStream(Channels.newOutputStream(channel), sha256)) {
                 writer.write(contents, out);
                 long written = channel.position();
                 int padding = (int) ((PAGE - written % PAGE) % PAGE);
@@ -266,7 +268,7 @@ public final class ImageCache {
     }
 
     private static Stamp stampOf(Path entry, String digest) throws IOException {
-        var attributes = Files.readAttributes(entry, java.nio.file.attribute.BasicFileAttributes.class);
+        var attributes = Files.readAttributes(entry, BasicFileAttributes.class);
         return new Stamp(attributes.size(), attributes.lastModifiedTime(), attributes.fileKey(), digest);
     }
 

@@ -55,17 +55,37 @@ public final class KernelProvisioner {
         return provision(DEFAULT_SERIES);
     }
 
-    /** The newest cloud kernel whose version starts with prefix, from the cache if it is there already. */
+    /**
+     * The newest cloud kernel whose version starts with prefix, from the cache if it is there
+     * already. When apt cannot be asked (not installed, broken lists, no such package any more)
+     * the newest cached match is used, so a machine with a filled cache works offline.
+     */
     public KernelTree provision(VersionPrefix prefix) {
-        DebianKernelPackage pkg = newestPackage(prefix).orElseThrow(() -> new KernelException(
-                "apt knows no Debian cloud kernel package for version " + prefix + " (linux-image-" + prefix
-                        + "*-cloud-amd64-unsigned): run `sudo apt-get update`; if it still is missing, add a Debian"
-                        + " source that has it, or set KVMUNIT_KERNEL to a kernel image"));
+        Optional<DebianKernelPackage> newest;
+        try {
+            newest = newestPackage(prefix);
+        } catch (KernelException aptUnusable) {
+            return cachedInstead(prefix, aptUnusable.getMessage()).orElseThrow(() -> aptUnusable);
+        }
+        if (newest.isEmpty()) {
+            return cachedInstead(prefix, "apt knows no such package").orElseThrow(() -> new KernelException(
+                    "apt knows no Debian cloud kernel package for version " + prefix + " (linux-image-" + prefix
+                            + "*-cloud-amd64-unsigned): run `sudo apt-get update`; if it still is missing, add a"
+                            + " Debian source that has it, or set KVMUNIT_KERNEL to a kernel image"));
+        }
+        DebianKernelPackage pkg = newest.get();
         return cache.find(pkg.release()).orElseGet(() -> cache.underLock(() -> {
             // Another JVM may have provisioned it while this one waited for the lock.
             Optional<KernelTree> cached = cache.find(pkg.release());
             return cached.isPresent() ? cached.get() : downloadAndUnpack(pkg);
         }));
+    }
+
+    private Optional<KernelTree> cachedInstead(VersionPrefix prefix, String whyNotApt) {
+        Optional<KernelTree> cached = cache.newestMatching(prefix);
+        cached.ifPresent(k -> progress.accept("using cached kernel " + k.release()
+                + "; could not ask apt for a newer one: " + whyNotApt));
+        return cached;
     }
 
     /** Asks apt which cloud kernel packages it has and picks the newest by Debian version order. */

@@ -1,5 +1,8 @@
 package dev.kvmunit.vmm.kernel;
 
+import dev.kvmunit.vmm.boot.KernelImage;
+import dev.kvmunit.vmm.boot.KernelImageException;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +31,9 @@ import java.util.stream.Collectors;
  * kernel, provisioned). For an image given by path, the release comes from its file name
  * ({@code vmlinuz-REL}), from a kernel build tree's {@code include/config/kernel.release}, or
  * from the bzImage header; modules are taken from {@code ../lib/modules/REL} and the config
- * from {@code config-REL} or {@code .config} beside the image.
+ * from {@code config-REL} or {@code .config} beside the image. Every chosen image is parsed
+ * ({@link KernelImage#load}), so a missing, truncated or non-kernel file fails here, naming the
+ * file and where the choice came from.
  */
 public final class KernelResolver {
     public static final String PROPERTY = "kvmunit.kernel";
@@ -131,29 +136,41 @@ public final class KernelResolver {
         }
     }
 
+    /** Parsing the image up front names a truncated or foreign file before a VM is built around it. */
     private static ResolvedKernel fromTree(KernelTree tree, String origin) {
-        KernelImageFile.inspect(tree.image());
+        parse(tree.image(), origin);
         return new ResolvedKernel(tree.image(), tree.release(), tree.modulesDir(), KernelConfig.of(tree), origin);
     }
 
     private static ResolvedKernel fromImage(Path image, String origin) {
-        KernelImageFile file = KernelImageFile.inspect(image);
-        String release = releaseOf(file);
+        String release = releaseOf(parse(image, origin));
         Path dir = image.getParent();
         Optional<Path> modulesDir = dir.getParent() == null ? Optional.empty()
                 : new KernelTree(dir.getParent(), release).modulesDir();
         return new ResolvedKernel(image, release, modulesDir, configBeside(image, release), origin);
     }
 
-    /** vmlinuz-REL / vmlinux-REL, else a build tree's kernel.release, else the bzImage header, else the file name. */
-    private static String releaseOf(KernelImageFile file) {
-        String name = file.file().getFileName().toString();
+    /** The boot package's parser, its complaint extended by where the kernel choice came from. */
+    private static KernelImage parse(Path image, String origin) {
+        try {
+            return KernelImage.load(image);
+        } catch (KernelImageException e) {
+            throw new KernelException(e.getMessage() + " (chosen by " + origin + ")", e);
+        }
+    }
+
+    /**
+     * vmlinuz-REL / vmlinux-REL, else a build tree's kernel.release, else the first word of the
+     * bzImage's version string, else the file name.
+     */
+    private static String releaseOf(KernelImage image) {
+        String name = image.path().getFileName().toString();
         for (String prefix : new String[] {"vmlinuz-", "vmlinux-"}) {
             if (name.startsWith(prefix) && name.length() > prefix.length()) {
                 return name.substring(prefix.length());
             }
         }
-        Optional<Path> buildTree = buildTreeOf(file.file());
+        Optional<Path> buildTree = buildTreeOf(image.path());
         if (buildTree.isPresent()) {
             Path release = buildTree.get().resolve("include/config/kernel.release");
             if (Files.isRegularFile(release)) {
@@ -164,7 +181,10 @@ public final class KernelResolver {
                 }
             }
         }
-        return file.embeddedRelease().orElse(name);
+        return image.version()
+                .map(version -> version.strip().split("\\s+", 2)[0])
+                .filter(release -> !release.isEmpty() && !release.contains("/"))
+                .orElse(name);
     }
 
     /** A kernel build tree holds vmlinux at its top and bzImage at arch/x86/boot/bzImage. */

@@ -15,7 +15,7 @@ public record KernelTree(Path root, String release) {
 
     public KernelTree {
         Objects.requireNonNull(root, "root");
-        if (release == null || release.isEmpty() || release.contains("/")) {
+        if (release == null || release.isEmpty() || release.contains("/") || release.equals(".") || release.equals("..")) {
             throw new IllegalArgumentException("bad kernel release name: '" + release + "'");
         }
     }

@@ -12,6 +12,7 @@ import dev.kvmunit.vmm.sys.LibC;
  */
 final class KvmFd implements AutoCloseable {
     static final int EINTR = 4;
+    static final int EAGAIN = 11;
     static final int E2BIG = 7;
 
     private final int fd;

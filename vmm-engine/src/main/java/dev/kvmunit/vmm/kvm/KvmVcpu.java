@@ -82,15 +82,17 @@ public final class KvmVcpu implements AutoCloseable {
     /**
      * Enters the guest until the next exit that needs the VMM.
      *
-     * @return true on an exit (see {@link KvmRun#exitReason()}), false when KVM_RUN was
-     *         interrupted by a signal or {@link KvmRun#requestImmediateExit()}
+     * @return true on an exit (see {@link KvmRun#exitReason()}), false when KVM_RUN returned
+     *         without one: interrupted by a signal or {@link KvmRun#requestImmediateExit()}, or
+     *         EAGAIN, which KVM returns when an application processor waiting for INIT/SIPI
+     *         (mp_state UNINITIALIZED) was woken and the caller should simply enter again
      */
     public boolean run() {
         try {
             fd.ioctl(KvmIoctls.KVM_RUN, 0L, "KVM_RUN");
             return true;
         } catch (KvmException e) {
-            if (e.errno() == KvmFd.EINTR) {
+            if (e.errno() == KvmFd.EINTR || e.errno() == KvmFd.EAGAIN) {
                 return false;
             }
             throw e;
@@ -256,7 +258,10 @@ public final class KvmVcpu implements AutoCloseable {
             return;
         }
         closed = true;
-        LibC.INSTANCE.munmap(runPage, runSize);
-        fd.close();
+        try {
+            LibC.INSTANCE.munmap(runPage, runSize);
+        } finally {
+            fd.close();
+        }
     }
 }

@@ -7,6 +7,8 @@ import dev.kvmunit.vmm.memory.GuestMemory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One KVM virtual machine. Owns everything created through it (vCPUs, the eventfds of irqfds
@@ -22,7 +24,10 @@ public final class KvmVm implements AutoCloseable {
     private final int vcpuMmapSize;
     private final List<KvmVcpu> vcpus = new ArrayList<>();
     private final List<EventFd> eventFds = new ArrayList<>();
-    private boolean closed;
+    /** Lets interrupt ioctls from device threads run in parallel, but never past {@link #close()}. */
+    private final ReadWriteLock irqLock = new ReentrantReadWriteLock();
+    /** Written under this and irqLock's write lock. */
+    private volatile boolean closed;
 
     KvmVm(KvmFd fd, int vcpuMmapSize) {
         this.fd = fd;
@@ -76,12 +81,22 @@ public final class KvmVm implements AutoCloseable {
         }
     }
 
-    /** Drives interrupt input {@code gsi} of the in-kernel irqchip (PIC and IOAPIC) to a level. */
+    /**
+     * Drives interrupt input {@code gsi} of the in-kernel irqchip (PIC and IOAPIC) to a level.
+     * Does nothing once the VM is closed: a device may still raise its line during teardown,
+     * and the VM's fd number may by then belong to another VM.
+     */
     public void setIrqLevel(int gsi, boolean high) {
+        irqLock.readLock().lock();
         try (Memory level = new Memory(KvmIoctls.SIZEOF_KVM_IRQ_LEVEL)) {
+            if (closed) {
+                return;
+            }
             level.setInt(0, gsi);
             level.setInt(4, high ? 1 : 0);
             fd.ioctl(KvmIoctls.KVM_IRQ_LINE, level, "KVM_IRQ_LINE(gsi " + gsi + ")");
+        } finally {
+            irqLock.readLock().unlock();
         }
     }
 
@@ -150,9 +165,30 @@ public final class KvmVm implements AutoCloseable {
         if (closed) {
             return;
         }
-        closed = true;
-        vcpus.forEach(KvmVcpu::close);
-        fd.close();
-        eventFds.forEach(EventFd::close);
+        irqLock.writeLock().lock();
+        try {
+            closed = true;
+        } finally {
+            irqLock.writeLock().unlock();
+        }
+        // Each release is attempted even if an earlier one throws.
+        List<AutoCloseable> resources = new ArrayList<>(vcpus);
+        resources.add(fd);
+        resources.addAll(eventFds);
+        RuntimeException failure = null;
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new KvmException("releasing the VM failed: " + e.getMessage(), 0, e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 }

@@ -6,11 +6,18 @@ package dev.kvmunit.vmm.launch;
  */
 public interface VmLauncher extends AutoCloseable {
     /**
-     * Boots the guest and blocks until it exits, times out or fails. Never throws for
-     * anything the guest does; throws {@link VmLaunchException} when the VM could not be
-     * created (bad kernel, no KVM, rig down).
+     * Boots the guest and returns while it runs. Never throws for anything the guest does;
+     * throws {@link VmLaunchException} when the VM could not be created (bad kernel, no KVM,
+     * rig down).
      */
-    VmResult run(VmSpec spec, VmListener listener);
+    RunningVm start(VmSpec spec, VmListener listener);
+
+    /** Boots the guest and blocks until it exits, times out or fails. */
+    default VmResult run(VmSpec spec, VmListener listener) {
+        try (RunningVm vm = start(spec, listener)) {
+            return vm.awaitExit();
+        }
+    }
 
     @Override
     default void close() {

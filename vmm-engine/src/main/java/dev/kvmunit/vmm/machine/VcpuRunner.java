@@ -61,7 +61,7 @@ final class VcpuRunner implements Runnable {
     private void loop() {
         while (!stopRequested.getAsBoolean()) {
             if (!vcpu.run()) {
-                continue; // interrupted: a kick (the loop condition sees the stop) or a stray signal
+                continue; // no exit: a kick (the loop condition sees the stop), a stray signal, or an AP woken by SIPI
             }
             MachineStop stop = handleExit(vcpu.kvmRun());
             if (stop != null) {

@@ -1,5 +1,6 @@
 package dev.kvmunit.vmm.rig;
 
+import dev.kvmunit.vmm.launch.RunningVm;
 import dev.kvmunit.vmm.launch.VmLaunchException;
 import dev.kvmunit.vmm.launch.VmLauncher;
 import dev.kvmunit.vmm.launch.VmListener;
@@ -60,37 +61,88 @@ public final class QemuLauncher implements VmLauncher {
     }
 
     @Override
-    public VmResult run(VmSpec spec, VmListener listener) {
+    public RunningVm start(VmSpec spec, VmListener listener) {
         if (!Files.isExecutable(qemu)) {
             throw new VmLaunchException("QEMU binary " + qemu + " is missing or not executable; install"
                     + " qemu-system-x86 or pass the right path");
         }
         Path initrd = null;
-        long start = System.nanoTime();
         try {
             initrd = spec.initramfs().isEmpty() ? null : concatenate(spec.initramfs());
-            Process process = new ProcessBuilder(command(spec, initrd)).start();
+            return new QemuGuest(spec, initrd, new ProcessBuilder(command(spec, initrd)).start(), listener);
+        } catch (IOException e) {
+            deleteTemporary(initrd);
+            throw new VmLaunchException("cannot start " + qemu + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One QEMU process. It has no agent channel: QEMU inside the rig is there to be measured
+     * against, booting the same kernel and initramfs, not to run tests.
+     */
+    private static final class QemuGuest implements RunningVm {
+        private final VmSpec spec;
+        private final Path initrd;
+        private final Process process;
+        private final long startNanos = System.nanoTime();
+        private final ConsoleTail tail = new ConsoleTail(TAIL_LINES);
+        private final ConsoleTail errors = new ConsoleTail(TAIL_LINES);
+        private final Thread consolePump;
+        private final Thread errorPump;
+        private VmResult result;
+
+        QemuGuest(VmSpec spec, Path initrd, Process process, VmListener listener) throws IOException {
+            this.spec = spec;
+            this.initrd = initrd;
+            this.process = process;
             // The serial port is QEMU's stdio; the guest gets no input, so it sees end of file at once.
             process.getOutputStream().close();
-            ConsoleTail tail = new ConsoleTail(TAIL_LINES);
-            Thread consolePump = pump(process.getInputStream(), tail, listener);
-            ConsoleTail errors = new ConsoleTail(TAIL_LINES);
-            Thread errorPump = pump(process.getErrorStream(), errors, VmListener.NONE);
-            boolean exited = process.waitFor(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
-            if (!exited) {
-                process.destroyForcibly().waitFor();
+            this.consolePump = pump(process.getInputStream(), tail, listener);
+            this.errorPump = pump(process.getErrorStream(), errors, VmListener.NONE);
+        }
+
+        @Override
+        public InputStream fromAgent() {
+            return InputStream.nullInputStream();
+        }
+
+        @Override
+        public OutputStream toAgent() {
+            return new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    throw new IOException("guests booted by QEMU in the rig have no agent channel");
+                }
+            };
+        }
+
+        @Override
+        public synchronized VmResult awaitExit() {
+            if (result != null) {
+                return result;
             }
-            consolePump.join();
-            errorPump.join();
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-            return result(exited ? process.exitValue() : null, spec, tail, errors, elapsed);
-        } catch (IOException e) {
-            throw new VmLaunchException("cannot start " + qemu + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new VmLaunchException("interrupted while QEMU was running", e);
-        } finally {
-            deleteTemporary(initrd);
+            try {
+                boolean exited = process.waitFor(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                if (!exited) {
+                    process.destroyForcibly().waitFor();
+                }
+                consolePump.join();
+                errorPump.join();
+                result = result(exited ? process.exitValue() : null, spec, tail, errors,
+                        Duration.ofNanos(System.nanoTime() - startNanos));
+                return result;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmLaunchException("interrupted while QEMU was running", e);
+            } finally {
+                deleteTemporary(initrd);
+            }
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+            awaitExit();
         }
     }
 

@@ -3,8 +3,8 @@ package dev.kvmunit.vmm.rig;
 /**
  * The kinds of frame that travel between the host ({@link RigLauncher}) and the server inside
  * L1 ({@link RigServer}). Codes are part of the wire format: never renumber, only add.
- * The agent types are reserved so the guest agent channel can later be tunnelled through the
- * same link without a format change.
+ * A guest's console, its agent channel and its end travel as frames carrying the request id
+ * of the BOOT that started it, so several streams share one link.
  */
 public enum RigFrameType {
     /** L1 to host, once: the server is up. Payload: UTF-8 description of the server. */
@@ -23,16 +23,20 @@ public enum RigFrameType {
     BOOT(7),
     /** L1 to host: guest console bytes of the request with the same id. */
     CONSOLE(8),
-    /** Host to L1: bytes for the guest agent channel (reserved). */
+    /** Host to L1: bytes for the guest's agent port. */
     AGENT_TO_GUEST(9),
-    /** L1 to host: bytes from the guest agent channel (reserved). */
+    /** L1 to host: bytes the guest wrote to its agent port. */
     AGENT_FROM_GUEST(10),
     /** L1 to host: the guest run ended. Payload: {@link ResultMessage}. */
     RESULT(11),
     /** Either way: the request with this id failed. Payload: UTF-8 message. */
     ERROR(12),
     /** Host to L1: stop serving and power L1 off. Empty payload. */
-    SHUTDOWN(13);
+    SHUTDOWN(13),
+    /** L1 to host: the guest of this BOOT is running (its VM was created). Empty payload. */
+    STARTED(14),
+    /** Host to L1: stop the guest of this BOOT now; a RESULT follows. Empty payload. */
+    STOP(15);
 
     private static final RigFrameType[] BY_CODE = new RigFrameType[256];
 

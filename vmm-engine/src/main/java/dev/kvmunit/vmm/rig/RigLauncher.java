@@ -1,10 +1,9 @@
 package dev.kvmunit.vmm.rig;
 
+import dev.kvmunit.vmm.launch.RunningVm;
 import dev.kvmunit.vmm.launch.VmLaunchException;
 import dev.kvmunit.vmm.launch.VmLauncher;
 import dev.kvmunit.vmm.launch.VmListener;
-import dev.kvmunit.vmm.launch.VmOutcome;
-import dev.kvmunit.vmm.launch.VmResult;
 import dev.kvmunit.vmm.launch.VmSpec;
 
 import java.io.IOException;
@@ -34,17 +33,25 @@ public final class RigLauncher implements VmLauncher {
     private final Map<String, BlobDigest> digests = new LinkedHashMap<>();
     private Path image;
     private L1Machine l1;
+    /** The guest now running in L1, or null; guarded by this. */
+    private RigRunningVm active;
     private boolean closed;
 
     public RigLauncher(RigConfig config) {
         this.config = config;
     }
 
+    /**
+     * Boots the guest in L1 and returns once it runs. One guest at a time: L1 has one vCPU,
+     * and a second guest would only slow the first; a caller waits here until the previous
+     * guest has ended.
+     */
     @Override
-    public synchronized VmResult run(VmSpec spec, VmListener listener) {
+    public synchronized RunningVm start(VmSpec spec, VmListener listener) {
         if (closed) {
             throw new IllegalStateException("this RigLauncher is closed");
         }
+        awaitIdle();
         L1Machine machine = runningL1();
         int id = requestIds.incrementAndGet();
         try {
@@ -55,22 +62,43 @@ public final class RigLauncher implements VmLauncher {
                 ensureBlob(machine, id, file, digest(file));
             }
             machine.send(new RigFrame(RigFrameType.BOOT, id, request.encode()));
-            RigFrame reply = machine.await(id, spec.timeout().plus(config.requestMargin()),
-                    frame -> listener.onConsole(frame.payload()));
-            return switch (reply.type()) {
-                case RESULT -> ResultMessage.decode(reply.payload());
+            RigFrame reply = machine.await(id, config.requestMargin(), frame -> listener.onConsole(frame.payload()));
+            switch (reply.type()) {
+                case STARTED -> {
+                    active = new RigRunningVm(this, machine, id, spec.timeout().plus(config.requestMargin()),
+                            listener);
+                    return active;
+                }
                 case ERROR -> throw new VmLaunchException("the rig could not boot " + spec.kernel() + ": "
                         + reply.payloadText());
                 default -> throw new RigProtocolException("L1 answered BOOT with " + reply.type());
-            };
-        } catch (L1Machine.SilentException e) {
-            String tail = discard(machine);
-            return new VmResult(VmOutcome.TIMEOUT, "rig L1 went silent: " + e.getMessage() + "; L1 was killed",
-                    tail.lines().toList(), spec.timeout().plus(config.requestMargin()));
+            }
         } catch (IOException e) {
             String tail = discard(machine);
-            throw new VmLaunchException("rig L1 failed during a request: " + e.getMessage()
+            throw new VmLaunchException("rig L1 failed while starting a guest: " + e.getMessage()
                     + "\nL1 console tail:\n" + tail, e);
+        }
+    }
+
+    private void awaitIdle() {
+        boolean interrupted = false;
+        while (active != null) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Called by the running guest when it has ended, so the next one may start. */
+    synchronized void guestEnded(RigRunningVm guest) {
+        if (active == guest) {
+            active = null;
+            notifyAll();
         }
     }
 
@@ -139,7 +167,7 @@ public final class RigLauncher implements VmLauncher {
     }
 
     /** Kills a failed L1 and returns its console tail for the failure message. */
-    private String discard(L1Machine machine) {
+    synchronized String discard(L1Machine machine) {
         String tail = machine.consoleTail();
         machine.kill();
         if (l1 == machine) {
@@ -160,8 +188,19 @@ public final class RigLauncher implements VmLauncher {
 
     /** Powers L1 off (killing it if it does not comply) and removes its temporary files. */
     @Override
-    public synchronized void close() {
-        closed = true;
+    public void close() {
+        RigRunningVm guest;
+        synchronized (this) {
+            closed = true;
+            guest = active;
+        }
+        if (guest != null) {
+            guest.close();
+        }
+        shutdownL1();
+    }
+
+    private synchronized void shutdownL1() {
         if (l1 != null) {
             l1.shutdown(SHUTDOWN_GRACE);
             l1 = null;

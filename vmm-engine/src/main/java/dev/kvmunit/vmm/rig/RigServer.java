@@ -3,7 +3,7 @@ package dev.kvmunit.vmm.rig;
 import dev.kvmunit.vmm.launch.VmLaunchException;
 import dev.kvmunit.vmm.launch.VmLauncher;
 import dev.kvmunit.vmm.launch.VmListener;
-import dev.kvmunit.vmm.launch.VmResult;
+import dev.kvmunit.vmm.launch.RunningVm;
 
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -37,6 +38,8 @@ public final class RigServer {
     private final VmLauncher launcher;
     private final BlobStore blobs;
     private final Map<Integer, BlobStore.Upload> uploads = new HashMap<>();
+    /** Guests still running, by the request id of their BOOT. */
+    private final Map<Integer, ServedGuest> guests = new ConcurrentHashMap<>();
 
     RigServer(RigLink link, VmLauncher launcher, BlobStore blobs) {
         this.link = link;
@@ -92,6 +95,19 @@ public final class RigServer {
             case PUT_BLOB -> startUpload(frame);
             case BLOB_CHUNK -> appendUpload(frame);
             case BOOT -> boot(id, BootRequest.decode(frame.payload()));
+            case AGENT_TO_GUEST -> {
+                ServedGuest guest = guests.get(id);
+                if (guest != null) {
+                    guest.sendToGuest(frame.payload());
+                }
+            }
+            case STOP -> {
+                // A STOP that crosses the guest's RESULT finds nothing to stop: that is fine.
+                ServedGuest guest = guests.get(id);
+                if (guest != null) {
+                    guest.stop();
+                }
+            }
             default -> throw new RigProtocolException("L1 does not accept " + frame.type() + " frames");
         }
     }
@@ -145,16 +161,19 @@ public final class RigServer {
                 sendConsole(id, data);
             }
         };
-        VmResult result;
+        RunningVm vm;
         try {
-            result = launcher.run(request.toSpec(files::get), forward);
+            vm = launcher.start(request.toSpec(files::get), forward);
         } catch (VmLaunchException e) {
             throw e;
         } catch (RuntimeException e) {
             // A bug in the launcher fails this request, not L1: the next request gets a fresh try.
             throw new VmLaunchException("the launcher in L1 failed: " + e, e);
         }
-        link.send(new RigFrame(RigFrameType.RESULT, id, ResultMessage.encode(result)));
+        ServedGuest guest = new ServedGuest(id, vm, link, () -> guests.remove(id));
+        guests.put(id, guest);
+        link.send(new RigFrame(RigFrameType.STARTED, id, new byte[0]));
+        guest.start();
     }
 
     private void sendConsole(int id, byte[] data) {

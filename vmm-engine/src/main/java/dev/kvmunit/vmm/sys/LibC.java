@@ -24,7 +24,10 @@ public interface LibC extends Library {
     int MAP_SHARED = 0x01;
     int MAP_PRIVATE = 0x02;
     int MAP_ANONYMOUS = 0x20;
+    int MAP_FIXED = 0x10;
     int MAP_NORESERVE = 0x4000;
+
+    int SEEK_END = 2;
 
     int MADV_DONTNEED = 4;
 
@@ -37,6 +40,8 @@ public interface LibC extends Library {
     int open(String path, int flags) throws LastErrorException;
 
     int close(int fd) throws LastErrorException;
+
+    long lseek(int fd, long offset, int whence) throws LastErrorException;
 
     int ioctl(int fd, NativeLong request, Pointer arg) throws LastErrorException;
 

@@ -1,5 +1,6 @@
 package dev.kvmunit.vmm.acpi;
 
+import dev.kvmunit.vmm.virtio.VirtioMmioWindow;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,9 +33,9 @@ class AcpiTablesIaslTest {
     @CsvSource({"1,0", "1,2", "2,0", "2,2", "4,0", "4,2", "8,0", "8,2"})
     void tablesDisassembleCleanlyAndDescribeTheMachine(int cpus, int devices) throws Exception {
         Iasl.assumeInstalled();
-        List<VirtioMmioDevice> virtio = new ArrayList<>();
+        List<VirtioMmioWindow> virtio = new ArrayList<>();
         for (int i = 0; i < devices; i++) {
-            virtio.add(new VirtioMmioDevice(MemoryLayout.MMIO_START + i * MemoryLayout.MMIO_DEVICE_SIZE,
+            virtio.add(new VirtioMmioWindow(MemoryLayout.MMIO_START + i * MemoryLayout.MMIO_DEVICE_SIZE,
                     MemoryLayout.MMIO_DEVICE_SIZE, 5 + i));
         }
         GuestTables tables = write(new AcpiConfig(IntStream.range(0, cpus).boxed().toList(), virtio));
@@ -73,14 +74,18 @@ class AcpiTablesIaslTest {
                 "IRQ0 -> GSI2 override:\n" + madt);
     }
 
-    private static void assertDsdtDescribes(String dsdt, List<VirtioMmioDevice> devices) {
+    private static void assertDsdtDescribes(String dsdt, List<VirtioMmioWindow> devices) {
+        Pattern com1 = Pattern.compile("Device \\(COM1\\).*?EisaId \\(\"PNP0501\"\\).*?IO \\(Decode16,\\s*0x03F8,"
+                + "\\s*// Range Minimum\\s*0x03F8,.*?0x08,\\s*// Length.*?Interrupt \\(ResourceConsumer, Edge,"
+                + " ActiveHigh, Exclusive, ,, \\)\\s*\\{\\s*0x00000004,", Pattern.DOTALL);
+        assertTrue(com1.matcher(dsdt).find(), "COM1 with its ports and IRQ 4 in:\n" + dsdt);
         assertEquals(devices.size(), count(dsdt, "Name (_HID, \"LNRO0005\")"), dsdt);
         for (int i = 0; i < devices.size(); i++) {
-            VirtioMmioDevice d = devices.get(i);
+            VirtioMmioWindow d = devices.get(i);
             Pattern device = Pattern.compile(String.format(
                     "Device \\(VR%02X\\).*?Memory32Fixed \\(ReadWrite,\\s*0x%08X,\\s*// Address Base\\s*0x%08X,"
                             + ".*?Interrupt \\(ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, \\)\\s*\\{\\s*0x%08X,",
-                    i, d.baseAddress(), d.size(), d.gsi()), Pattern.DOTALL | Pattern.CASE_INSENSITIVE);
+                    i, d.base(), d.size(), d.gsi()), Pattern.DOTALL | Pattern.CASE_INSENSITIVE);
             Matcher m = device.matcher(dsdt);
             assertTrue(m.find(), "device " + i + " with its window and interrupt in:\n" + dsdt);
         }

@@ -1,5 +1,6 @@
 package dev.kvmunit.vmm.acpi;
 
+import dev.kvmunit.vmm.virtio.VirtioMmioWindow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,7 +45,7 @@ class AcpiTablesTest {
     void everyTableChecksumsToZeroAndLiesInTheAcpiArea() {
         GuestMemory memory = GuestMemory.forTesting(MemoryLayout.ACPI_END);
         long rsdp = AcpiTables.write(memory, new AcpiConfig(List.of(0, 1),
-                List.of(new VirtioMmioDevice(MemoryLayout.MMIO_START, MemoryLayout.MMIO_DEVICE_SIZE, 5))));
+                List.of(new VirtioMmioWindow(MemoryLayout.MMIO_START, MemoryLayout.MMIO_DEVICE_SIZE, 5))));
         GuestTables tables = GuestTables.read(memory, rsdp);
         assertEquals(List.of("RSDP", "XSDT", "FACP", "DSDT", "APIC"), List.copyOf(tables.all().keySet()));
         for (var e : tables.all().entrySet()) {
@@ -119,15 +120,17 @@ class AcpiTablesTest {
         assertThrows(IllegalArgumentException.class, () -> AcpiConfig.ofApicIds(List.of()));
         assertThrows(IllegalArgumentException.class, () -> AcpiConfig.ofApicIds(List.of(0, 1, 0)));
         assertThrows(IllegalArgumentException.class, () -> AcpiConfig.ofApicIds(List.of(-1)));
-        assertThrows(IllegalArgumentException.class, () -> new AcpiConfig(List.of(0), List.of(
-                new VirtioMmioDevice(0xD000_0000L, 0x1000, 5), new VirtioMmioDevice(0xD000_0800L, 0x1000, 6))));
+        var overlap = assertThrows(IllegalArgumentException.class, () -> new AcpiConfig(List.of(0), List.of(
+                new VirtioMmioWindow(0xD000_0000L, 0x2000, 5), new VirtioMmioWindow(0xD000_1000L, 0x1000, 6))));
+        assertTrue(overlap.getMessage().contains("overlap"), overlap.getMessage());
         var legacy = assertThrows(IllegalArgumentException.class, () -> new AcpiConfig(List.of(0), List.of(
-                new VirtioMmioDevice(0xD000_0000L, 0x1000, 4))));
+                new VirtioMmioWindow(0xD000_0000L, 0x1000, 4))));
         assertTrue(legacy.getMessage().contains("GSI 4"), legacy.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new AcpiConfig(List.of(0), List.of(
-                new VirtioMmioDevice(0xD000_0000L, 0x1000, 5), new VirtioMmioDevice(0xD000_1000L, 0x1000, 5))));
-        var gsi = assertThrows(IllegalArgumentException.class, () -> new VirtioMmioDevice(0xD000_0000L, 0x1000, 24));
+                new VirtioMmioWindow(0xD000_0000L, 0x1000, 5), new VirtioMmioWindow(0xD000_1000L, 0x1000, 5))));
+        var gsi = assertThrows(IllegalArgumentException.class, () -> new AcpiConfig(List.of(0), List.of(
+                new VirtioMmioWindow(0xD000_0000L, 0x1000, 24))));
         assertTrue(gsi.getMessage().contains("GSI 24"), gsi.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new VirtioMmioDevice(0xFFFF_F000L, 0x2000, 5));
+        assertThrows(IllegalArgumentException.class, () -> new VirtioMmioWindow(0xFFFF_F000L, 0x2000, 5));
     }
 }

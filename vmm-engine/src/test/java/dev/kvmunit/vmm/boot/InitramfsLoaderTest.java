@@ -1,11 +1,17 @@
 package dev.kvmunit.vmm.boot;
 
 import dev.kvmunit.vmm.memory.GuestMemory;
+import dev.kvmunit.vmm.memory.HostMappings;
+import dev.kvmunit.vmm.memory.PagePattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -67,6 +73,56 @@ class InitramfsLoaderTest {
             assertArrayEquals(first, memory.read(image.address(), first.length));
             assertArrayEquals(new byte[3], memory.read(image.address() + 4097, 3));
             assertArrayEquals(second, memory.read(image.address() + 4100, second.length));
+        }
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void mapsAWholePageBaseAndCopiesTheOverlayBehindIt() throws IOException {
+        byte[] base = PagePattern.bytes(2 * 4096, 1);
+        byte[] overlay = PagePattern.bytes(300, 2);
+        Path a = SyntheticKernels.write(dir, "base.cpio.lz4", base);
+        Path b = SyntheticKernels.write(dir, "overlay.cpio", overlay);
+        try (GuestMemory memory = GuestMemory.anonymous(8 * MIB)) {
+            memory.fill(0, 8 * MIB, (byte) 0xFF);
+
+            InitramfsImage image = InitramfsLoader.load(memory, List.of(a, b), 2 * MIB, 8 * MIB);
+
+            assertEquals(List.of(0L, 8192L), image.partOffsets());
+            assertArrayEquals(base, memory.read(image.address(), base.length));
+            assertArrayEquals(overlay, memory.read(image.address() + 8192, overlay.length));
+            assertEquals(Optional.of(a.toRealPath()), HostMappings.backingFile(memory, image.address() + 4096));
+            assertEquals(Optional.empty(), HostMappings.backingFile(memory, image.address() + 8192),
+                    "an overlay that is not whole pages is copied");
+        }
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void copiesAPartThatIsNotWholePages() {
+        byte[] base = PagePattern.bytes(4097, 1);
+        Path a = SyntheticKernels.write(dir, "base.cpio.lz4", base);
+        try (GuestMemory memory = GuestMemory.anonymous(8 * MIB)) {
+            InitramfsImage image = InitramfsLoader.load(memory, List.of(a), 2 * MIB, 8 * MIB);
+
+            assertArrayEquals(base, memory.read(image.address(), base.length));
+            assertEquals(Optional.empty(), HostMappings.backingFile(memory, image.address()));
+        }
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void copiesWholePagesThatLandOffAPageBoundary() {
+        byte[] first = PagePattern.bytes(100, 1);
+        byte[] second = PagePattern.bytes(4096, 2);
+        Path a = SyntheticKernels.write(dir, "first.cpio", first);
+        Path b = SyntheticKernels.write(dir, "second.cpio", second);
+        try (GuestMemory memory = GuestMemory.anonymous(8 * MIB)) {
+            InitramfsImage image = InitramfsLoader.load(memory, List.of(a, b), 2 * MIB, 8 * MIB);
+
+            assertEquals(List.of(0L, 100L), image.partOffsets());
+            assertArrayEquals(second, memory.read(image.address() + 100, second.length));
+            assertEquals(Optional.empty(), HostMappings.backingFile(memory, image.address() + 4096));
         }
     }
 

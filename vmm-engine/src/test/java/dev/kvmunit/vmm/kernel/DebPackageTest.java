@@ -7,7 +7,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -96,7 +99,7 @@ class DebPackageTest {
 
         assertFalse(Files.exists(outside.resolve("planted")));
         assertTrue(Files.isRegularFile(out.resolve("lib/escape/planted")));
-        assertEquals(java.util.List.of("lib/escape -> ../../outside"), result.droppedSymlinks());
+        assertEquals(List.of("lib/escape -> ../../outside"), result.droppedSymlinks());
     }
 
     @Test
@@ -115,9 +118,9 @@ class DebPackageTest {
         DebPackage.Extraction result = new DebPackage(deb).extract(out, n -> true);
 
         assertEquals("m", Files.readString(out.resolve("lib/modules/" + REL + "/alias.ko")));
-        assertFalse(Files.exists(out.resolve("lib/modules/" + REL + "/build"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
-        assertFalse(Files.exists(out.resolve("lib/up"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
-        assertFalse(Files.exists(out.resolve("c/b"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(out.resolve("lib/modules/" + REL + "/build"), LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(out.resolve("lib/up"), LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(out.resolve("c/b"), LinkOption.NOFOLLOW_LINKS));
         assertEquals(3, result.droppedSymlinks().size(), result.droppedSymlinks().toString());
     }
 
@@ -151,7 +154,7 @@ class DebPackageTest {
     void reportsATruncatedPackage() throws IOException {
         Path deb = new DebBuilder().file("./boot/vmlinuz-" + REL, "k".repeat(10_000)).writeTo(temp.resolve("k.deb"));
         byte[] bytes = Files.readAllBytes(deb);
-        Path truncated = Files.write(temp.resolve("t.deb"), java.util.Arrays.copyOf(bytes, bytes.length - 200));
+        Path truncated = Files.write(temp.resolve("t.deb"), Arrays.copyOf(bytes, bytes.length - 200));
 
         KernelException e = assertThrows(KernelException.class,
                 () -> new DebPackage(truncated).extract(target(), n -> true));

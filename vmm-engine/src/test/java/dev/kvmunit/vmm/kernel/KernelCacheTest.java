@@ -3,9 +3,13 @@ package dev.kvmunit.vmm.kernel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -77,7 +81,7 @@ class KernelCacheTest {
         CountDownLatch start = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
-            List<Future<Integer>> results = new java.util.ArrayList<>();
+            List<Future<Integer>> results = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 results.add(pool.submit(() -> {
                     start.await();
@@ -97,5 +101,31 @@ class KernelCacheTest {
         }
         assertEquals(1, maxInside.get());
         assertTrue(Files.exists(cache.directory().resolve(".lock")));
+    }
+
+    @Test
+    void anotherJvmHoldingTheLockIsWaitedFor() throws Exception {
+        Path marker = temp.resolve("marker");
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CacheLockHolder.class.getName(),
+                temp.toString(), marker.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (var fromHolder = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
+            assertEquals("locked", fromHolder.readLine());
+
+            Future<Boolean> markerSeenUnderLock = pool.submit(() -> new KernelCache(temp).underLock(() -> Files.exists(marker)));
+            // Give a broken lock the chance to let this JVM in early; a working one keeps it waiting.
+            Thread.sleep(300);
+            holder.getOutputStream().write('\n');
+            holder.getOutputStream().close();
+
+            assertTrue(markerSeenUnderLock.get(), "this JVM got the lock while the other JVM still held it");
+            assertEquals(0, holder.waitFor());
+        } finally {
+            pool.shutdownNow();
+            holder.destroyForcibly();
+        }
     }
 }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import static org.mockito.ArgumentMatchers.anyList;
 import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
@@ -83,7 +85,7 @@ class KernelProvisionerTest {
         try {
             return ModuleFiles.xz(ModuleFiles.elf("virtio_mmio", ""));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -127,7 +129,7 @@ class KernelProvisionerTest {
         KernelTree second = new KernelProvisioner(apt, cache, progress::add).provisionDefault();
 
         assertEquals(first, second);
-        verify(apt, org.mockito.Mockito.times(1)).run(startsWith("apt-get"), any());
+        verify(apt, times(1)).run(startsWith("apt-get"), any());
     }
 
     @Test
@@ -164,6 +166,18 @@ class KernelProvisionerTest {
 
         assertTrue(e.getMessage().contains("Debian/Ubuntu's apt") && e.getMessage().contains("KVMUNIT_KERNEL"),
                 e.getMessage());
+    }
+
+    @Test
+    void withoutAptACachedKernelStillServes() throws IOException {
+        KernelTree cached = KernelImages.writeTree(cache.directory().resolve(NEW_RELEASE), NEW_RELEASE);
+        CommandRunner noApt = mock(CommandRunner.class);
+        when(noApt.run(anyList(), any())).thenThrow(new IOException("Cannot run program \"apt-cache\": error=2"));
+
+        KernelTree tree = new KernelProvisioner(noApt, cache, progress::add).provisionDefault();
+
+        assertEquals(cached, tree);
+        assertTrue(progress.stream().anyMatch(l -> l.contains("using cached kernel " + NEW_RELEASE)), progress.toString());
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,7 +27,7 @@ class ModuleIndexTest {
     Path dir;
 
     private List<Path> files(String... paths) {
-        return java.util.Arrays.stream(paths).map(dir::resolve).toList();
+        return Arrays.stream(paths).map(dir::resolve).toList();
     }
 
     private void writeBuiltin() throws IOException {

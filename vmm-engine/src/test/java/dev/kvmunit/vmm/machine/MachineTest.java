@@ -4,6 +4,7 @@ import dev.kvmunit.vmm.cpu.CpuidEntry;
 import dev.kvmunit.vmm.kvm.EventFd;
 import dev.kvmunit.vmm.kvm.IoEventSpace;
 import dev.kvmunit.vmm.kvm.KvmSystem;
+import dev.kvmunit.vmm.kvm.KvmUsability;
 import dev.kvmunit.vmm.kvm.KvmVcpu;
 import dev.kvmunit.vmm.kvm.MpState;
 import dev.kvmunit.vmm.kvm.RequiresKvm;
@@ -124,6 +125,19 @@ class MachineTest {
                 new RecordingDevice.Access(4, 4, 0xCAFEF00EL, "kvmunit-vcpu-0"),
                 new RecordingDevice.Access(8, 1, 0x5A, "kvmunit-vcpu-0")), window.writes());
         assertEquals(List.of(0xF00DL), report.values());
+    }
+
+    @Test
+    void aLongModeGuestRunsSixtyFourBitCode() {
+        RecordingDevice report = new RecordingDevice();
+        try (Machine machine = machine(1)) {
+            machine.portIo().register(REPORT_PORT, 4, report);
+            TinyGuest.load(machine, "long_mode");
+            TinyGuest.startLongMode(machine, machine.vcpus().get(0));
+
+            assertFinished(machine.run(GENEROUS));
+        }
+        assertEquals(List.of(0x89ABCDEFL, 0x01234567L), report.values());
     }
 
     @ParameterizedTest(name = "raised through {0}")
@@ -261,6 +275,27 @@ class MachineTest {
 
             assertEquals(Reason.TRIPLE_FAULT, stop.reason(), stop.detail());
             assertTrue(stop.detail().contains("KVM_EXIT_SHUTDOWN"), stop.detail());
+        }
+    }
+
+    @Test
+    void anInstructionKvmCannotRunEndsTheRunWithKvmsReason() {
+        boolean emulatingHypervisor = !KvmUsability.ofHost().canBootUnmodifiedKernels();
+        try (Machine machine = machine(1)) {
+            TinyGuest.load(machine, "avx");
+            TinyGuest.startLongMode(machine, machine.vcpus().get(0));
+
+            MachineStop stop = machine.run(GENEROUS);
+
+            if (emulatingHypervisor) {
+                assertEquals(Reason.KVM_INTERNAL_ERROR, stop.reason(), stop.detail());
+                // Suberror 1 and its data words: the instruction bytes (c5 f8 77 = vzeroupper) among them.
+                assertTrue(stop.detail().startsWith(
+                        "KVM internal error on vCPU 0: suberror 1 (instruction emulation failed), data [0x"),
+                        stop.detail());
+            } else {
+                assertEquals(Reason.TRIPLE_FAULT, stop.reason(), stop.detail());
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import dev.kvmunit.vmm.cpu.Registers;
 import dev.kvmunit.vmm.cpu.Segment;
 import dev.kvmunit.vmm.cpu.SpecialRegisters;
 import dev.kvmunit.vmm.kvm.KvmVcpu;
+import dev.kvmunit.vmm.memory.GuestMemory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +19,17 @@ public final class TinyGuest {
     public static final long LOAD_ADDRESS = 0x1000;
     /** Initial stack pointer, below the program's page and above the real-mode IVT and BDA. */
     public static final long STACK = 0x7000;
+
+    /** Page tables for long mode, clear of the program and its stack. */
+    public static final long PAGE_TABLES = 0x9000;
+
+    private static final long PRESENT_WRITABLE = 0x3;
+    private static final long LARGE_PAGE = 0x80;
+    private static final long CR0_PE = 1L;
+    private static final long CR0_PG = 1L << 31;
+    private static final long CR4_PAE = 1L << 5;
+    private static final long EFER_LME = 1L << 8;
+    private static final long EFER_LMA = 1L << 10;
 
     private TinyGuest() {
     }
@@ -53,6 +65,29 @@ public final class TinyGuest {
         Segment data = new Segment(0, 0xFFFFFFFF, 0x10, 0x3, true, 0, true, true, false, true);
         vcpu.setSpecialRegisters(new SpecialRegisters(code, data, data, data, data, data, s.tr(), s.ldt(),
                 s.gdtBase(), s.gdtLimit(), s.idtBase(), s.idtLimit(), s.cr0() | 1L, s.cr3(), s.cr4(), s.efer()));
+        start(vcpu);
+    }
+
+    /**
+     * 64-bit long mode: one PML4, one PDPT and one page directory identity-map the first
+     * 1 GiB with 2 MiB pages at {@link #PAGE_TABLES}; flat 64-bit code and data segments.
+     */
+    public static void startLongMode(Machine machine, KvmVcpu vcpu) {
+        GuestMemory memory = machine.memory();
+        long pml4 = PAGE_TABLES;
+        long pdpt = PAGE_TABLES + 0x1000;
+        long pd = PAGE_TABLES + 0x2000;
+        memory.write64(pml4, pdpt | PRESENT_WRITABLE);
+        memory.write64(pdpt, pd | PRESENT_WRITABLE);
+        for (int i = 0; i < 512; i++) {
+            memory.write64(pd + 8L * i, ((long) i << 21) | PRESENT_WRITABLE | LARGE_PAGE);
+        }
+        SpecialRegisters s = vcpu.specialRegisters();
+        Segment code = new Segment(0, 0xFFFFFFFF, 0x08, 0xB, true, 0, false, true, true, true);
+        Segment data = new Segment(0, 0xFFFFFFFF, 0x10, 0x3, true, 0, true, true, false, true);
+        vcpu.setSpecialRegisters(new SpecialRegisters(code, data, data, data, data, data, s.tr(), s.ldt(),
+                s.gdtBase(), s.gdtLimit(), s.idtBase(), s.idtLimit(), s.cr0() | CR0_PE | CR0_PG, pml4,
+                s.cr4() | CR4_PAE, s.efer() | EFER_LME | EFER_LMA));
         start(vcpu);
     }
 

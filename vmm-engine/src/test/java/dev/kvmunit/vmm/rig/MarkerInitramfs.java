@@ -1,14 +1,12 @@
 package dev.kvmunit.vmm.rig;
 
-import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
-import org.apache.commons.compress.archivers.cpio.CpioArchiveOutputStream;
-import org.apache.commons.compress.archivers.cpio.CpioConstants;
+import dev.kvmunit.vmm.image.InitramfsContents;
+import dev.kvmunit.vmm.image.InitramfsWriter;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,10 +21,14 @@ final class MarkerInitramfs {
      */
     static final String CMDLINE = "console=ttyS0 reboot=k panic=-1 quiet initcall_blacklist=cmos_init";
     private static final Pattern MARKER = Pattern.compile(
-            "KVMUNIT-RIG-MARKER release=(\\S+) cpus=(-?\\d+) online=(\\S+)");
+            "KVMUNIT-RIG-MARKER release=(\\S+) cpus=(-?\\d+) online=(\\S+) uptime=(\\S+)");
 
-    /** What the guest reported. */
-    record Marker(String release, int cpus, String online) {
+    /**
+     * What the guest reported.
+     *
+     * @param uptime seconds on the guest's clock from kernel start to /init, "?" if unknown
+     */
+    record Marker(String release, int cpus, String online, String uptime) {
         /** The number of CPUs in the sysfs list, e.g. 4 for "0-3" and 3 for "0,2-3". */
         int onlineCount() {
             int count = 0;
@@ -41,33 +43,24 @@ final class MarkerInitramfs {
     private MarkerInitramfs() {
     }
 
+    /** Writes the marker image (our own cpio + LZ4 writer, as every guest image is made). */
     static Path write(Path directory) throws IOException {
-        Path archive = directory.resolve("marker-initramfs.cpio");
-        try (InputStream init = MarkerInitramfs.class.getResourceAsStream("/rig-marker-init");
-             OutputStream out = Files.newOutputStream(archive);
-             CpioArchiveOutputStream cpio = new CpioArchiveOutputStream(out, CpioConstants.FORMAT_NEW)) {
+        try (InputStream init = MarkerInitramfs.class.getResourceAsStream("/rig-marker-init")) {
             if (init == null) {
                 throw new IllegalStateException("rig-marker-init is not on the test classpath; the build compiles it"
                         + " with gcc -static in process-test-classes (install gcc and libc6-dev)");
             }
-            byte[] program = init.readAllBytes();
-            CpioArchiveEntry entry = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, "init", program.length);
-            entry.setMode(CpioConstants.C_ISREG | 0755);
-            entry.setInode(1);
-            entry.setNumberOfLinks(1);
-            cpio.putArchiveEntry(entry);
-            cpio.write(program);
-            cpio.closeArchiveEntry();
+            return InitramfsWriter.writeFile(new InitramfsContents().file("/init", 0755, init.readAllBytes()),
+                    directory.resolve("marker-initramfs.cpio.lz4"));
         }
-        return archive;
     }
 
     /** The marker in the console text, if the guest got that far. */
-    static java.util.Optional<Marker> find(String console) {
+    static Optional<Marker> find(String console) {
         Matcher m = MARKER.matcher(console);
         if (!m.find()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(new Marker(m.group(1), Integer.parseInt(m.group(2)), m.group(3)));
+        return Optional.of(new Marker(m.group(1), Integer.parseInt(m.group(2)), m.group(3), m.group(4)));
     }
 }

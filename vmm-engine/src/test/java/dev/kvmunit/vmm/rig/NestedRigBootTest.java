@@ -38,12 +38,7 @@ class NestedRigBootTest {
 
     @BeforeAll
     static void startRig() {
-        RigTestGate.assumeRigRuns();
-        List<TestKernel> kernels = TestKernel.configured();
-        TestKernel l1 = kernels.stream().filter(k -> k.release().startsWith("6.12")).findFirst()
-                .orElseThrow(() -> new AssertionError("L1 needs a 6.12 kernel among " + kernels));
-        String engine = System.getProperty("kvmunit.rig.engine", "kvmunit");
-        rig = new RigLauncher(RigConfig.of(l1.image(), l1.modules()).withEngine(engine));
+        rig = RigTests.startOrSkip();
     }
 
     @AfterAll
@@ -61,24 +56,11 @@ class NestedRigBootTest {
     @ParameterizedTest(name = "{0} with {1} vCPUs")
     @MethodSource("kernelsAndCpus")
     void kernelBootsToMarkerWithRequestedCpus(TestKernel kernel, int cpus) throws Exception {
-        ByteArrayOutputStream console = new ByteArrayOutputStream();
-        VmListener listener = new VmListener() {
-            @Override
-            public void onConsole(byte[] data) {
-                synchronized (console) {
-                    console.writeBytes(data);
-                }
-            }
-        };
         VmSpec spec = new VmSpec(kernel.image(), List.of(MarkerInitramfs.write(scratch)), MarkerInitramfs.CMDLINE,
                 cpus, 256, L2_TIMEOUT);
-
-        VmResult result = rig.run(spec, listener);
-
-        String text;
-        synchronized (console) {
-            text = console.toString(StandardCharsets.UTF_8);
-        }
+        RigTests.Run run = RigTests.run(rig, spec);
+        VmResult result = run.result();
+        String text = run.console();
         System.out.printf("rig L2 %s, %d vCPUs: %s in %d ms (L1 %s, READY after %s)%n%s%n", kernel, cpus,
                 result.outcome(), result.elapsed().toMillis(), rig.l1Description(), rig.l1BootTime(), text);
         String failure = result.outcome() + ": " + result.detail() + "\nconsole tail:\n"

@@ -1,7 +1,8 @@
 package dev.kvmunit.vmm.rig;
 
+import dev.kvmunit.vmm.launch.AgentInbox;
+import dev.kvmunit.vmm.launch.RunningVm;
 import dev.kvmunit.vmm.launch.VmLauncher;
-import dev.kvmunit.vmm.launch.VmListener;
 import dev.kvmunit.vmm.launch.VmOutcome;
 import dev.kvmunit.vmm.launch.VmResult;
 import dev.kvmunit.vmm.launch.VmSpec;
@@ -11,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +21,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -44,13 +49,10 @@ class RigServerTest {
         PipedOutputStream serverOut = new PipedOutputStream();
         PipedInputStream hostIn = new PipedInputStream(serverOut, 1 << 20);
         host = new RigLink(hostIn, hostOut);
-        VmLauncher launcher = new VmLauncher() {
-            @Override
-            public VmResult run(VmSpec spec, VmListener listener) {
-                booted.set(spec);
-                listener.onConsole("hello from L2\n".getBytes(StandardCharsets.UTF_8));
-                return new VmResult(VmOutcome.CLEAN_EXIT, "done", List.of("hello from L2"), Duration.ofSeconds(1));
-            }
+        VmLauncher launcher = (spec, listener) -> {
+            booted.set(spec);
+            listener.onConsole("hello from L2\n".getBytes(StandardCharsets.UTF_8));
+            return new EchoGuest();
         };
         RigServer rigServer = new RigServer(new RigLink(serverIn, serverOut), launcher,
                 new BlobStore(dir.resolve("blobs")));
@@ -73,7 +75,7 @@ class RigServerTest {
     }
 
     @Test
-    void storedBlobIsReportedPresentAndBootsWithConsoleAndResult() throws IOException {
+    void storedBlobIsReportedPresentAndBootsWithConsoleAgentAndResult() throws IOException {
         byte[] kernel = "not really a kernel".getBytes(StandardCharsets.UTF_8);
         BlobDigest digest = BlobDigest.of(BlobDigest.sha256().digest(kernel));
         assertEquals(0, haveBlob(1, digest));
@@ -86,12 +88,21 @@ class RigServerTest {
         BootRequest request = new BootRequest(digest, List.of(), "console=ttyS0", 2, 128, Duration.ofSeconds(30));
         host.send(new RigFrame(RigFrameType.BOOT, 4, request.encode()));
         RigFrame console = host.receive();
-        RigFrame result = host.receive();
-
         assertEquals(RigFrameType.CONSOLE, console.type());
         assertEquals(4, console.requestId());
         assertEquals("hello from L2\n", console.payloadText());
+        assertEquals(RigFrameType.STARTED, host.receive().type());
+
+        host.send(new RigFrame(RigFrameType.AGENT_TO_GUEST, 4, "ping".getBytes(StandardCharsets.UTF_8)));
+        RigFrame echo = host.receive();
+        assertEquals(RigFrameType.AGENT_FROM_GUEST, echo.type());
+        assertEquals(4, echo.requestId());
+        assertEquals("PING", echo.payloadText());
+
+        host.send(new RigFrame(RigFrameType.STOP, 4, new byte[0]));
+        RigFrame result = host.receive();
         assertEquals(RigFrameType.RESULT, result.type());
+        assertEquals(4, result.requestId());
         assertEquals(VmOutcome.CLEAN_EXIT, ResultMessage.decode(result.payload()).outcome());
         assertArrayEquals(kernel, Files.readAllBytes(booted.get().kernel()));
         assertEquals(2, booted.get().cpus());
@@ -122,6 +133,49 @@ class RigServerTest {
         assertEquals(7, reply.requestId());
         assertTrue(reply.payloadText().contains("never sent"), reply.payloadText());
         assertEquals(0, haveBlob(8, missing), "the server still answers after an error");
+    }
+
+    /** A stand-in guest whose agent answers every write upper-cased, until it is stopped. */
+    private static final class EchoGuest implements RunningVm {
+        private final AgentInbox fromAgent = new AgentInbox();
+        private final CountDownLatch stopped = new CountDownLatch(1);
+
+        @Override
+        public InputStream fromAgent() {
+            return fromAgent;
+        }
+
+        @Override
+        public OutputStream toAgent() {
+            return new OutputStream() {
+                @Override
+                public void write(int b) {
+                    fromAgent.deliver(new byte[] {(byte) Character.toUpperCase(b)});
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    String text = new String(b, off, len, StandardCharsets.UTF_8);
+                    fromAgent.deliver(text.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
+                }
+            };
+        }
+
+        @Override
+        public VmResult awaitExit() {
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new VmResult(VmOutcome.CLEAN_EXIT, "done", List.of("hello from L2"), Duration.ofSeconds(1));
+        }
+
+        @Override
+        public void close() {
+            fromAgent.end();
+            stopped.countDown();
+        }
     }
 
     private int haveBlob(int id, BlobDigest digest) throws IOException {
