@@ -70,6 +70,9 @@ int main(void)
     } else {
         dup2(console, STDOUT_FILENO);
         dup2(console, STDERR_FILENO);
+        /* A UART whose startup failed in the kernel still opens, but every tty call fails. */
+        if (!isatty(STDOUT_FILENO))
+            kmsg_error("/dev/console opened but is not a working tty");
     }
 
     struct utsname uts;

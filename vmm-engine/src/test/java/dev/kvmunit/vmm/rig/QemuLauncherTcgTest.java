@@ -9,25 +9,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** QemuLauncher on this host with TCG: the launcher and the marker init, without the rig. */
 class QemuLauncherTcgTest {
-    private static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
-
     @Test
     void bootsKernelToMarkerAndReportsCleanExit(@TempDir Path dir) throws Exception {
-        assumeTrue(Files.isExecutable(QEMU), "qemu-system-x86_64 is not installed");
-        List<TestKernel> kernels = TestKernel.configured();
-        assumeTrue(!kernels.isEmpty(), "set -D" + TestKernel.PROPERTY + " to unpacked kernel packages");
-        TestKernel kernel = kernels.get(0);
+        // Same inputs and the same hosts as the rig tests: QemuLauncher exists for the rig.
+        RigTestGate.assumeRigRuns();
+        TestKernel kernel = TestKernel.configured().get(0);
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         VmListener listener = new VmListener() {
             @Override
@@ -40,7 +35,7 @@ class QemuLauncherTcgTest {
         VmSpec spec = new VmSpec(kernel.image(), List.of(MarkerInitramfs.write(dir)), MarkerInitramfs.CMDLINE, 2,
                 256, Duration.ofMinutes(2));
 
-        VmResult result = new QemuLauncher(QEMU, QemuLauncher.Machine.MICROVM, QemuLauncher.Accelerator.TCG)
+        VmResult result = new QemuLauncher(RigTestGate.QEMU, QemuLauncher.Machine.MICROVM, QemuLauncher.Accelerator.TCG)
                 .run(spec, listener);
 
         String text;
