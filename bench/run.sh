@@ -56,6 +56,8 @@ section "Fixed cost per VM on this host's /dev/kvm (tiny guest)" vmm-engine \
     dev.kvmunit.vmm.bench.MachineLifecycleBenchmark 256 50
 section "Initramfs base: cold build, warm lookup, per-test overlay" vmm-engine \
     dev.kvmunit.vmm.bench.ImageBenchmark "$runs"
+section "Host memory for N VMs sharing one cached base (mapped) vs copying it" vmm-engine \
+    dev.kvmunit.vmm.bench.BaseSharingBenchmark
 
 mv "$out.tmp" "$out"
 echo "bench: wrote $out" >&2
