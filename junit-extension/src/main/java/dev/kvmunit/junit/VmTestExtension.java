@@ -24,6 +24,8 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Runs {@link VmTest}s: decides whether they can run here, boots one guest per test when the
@@ -35,16 +37,29 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
     static final String SCHED_EXT_OPTION = "CONFIG_SCHED_CLASS_EXT";
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(VmTestExtension.class);
 
+    private final Supplier<Optional<String>> unavailableReason;
+    private final Function<String, String> environment;
+
+    /** What JUnit instantiates: this host's launchers and this process's environment. */
+    public VmTestExtension() {
+        this(VmLaunchers::unavailableReason, System::getenv);
+    }
+
+    VmTestExtension(Supplier<Optional<String>> unavailableReason, Function<String, String> environment) {
+        this.unavailableReason = unavailableReason;
+        this.environment = environment;
+    }
+
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
         if (context.getTestMethod().isEmpty()) {
             return ConditionEvaluationResult.enabled("VM tests are decided per method");
         }
-        Optional<String> problem = VmLaunchers.unavailableReason();
+        Optional<String> problem = unavailableReason.get();
         if (problem.isEmpty()) {
             return ConditionEvaluationResult.enabled("this host can boot guests");
         }
-        if ("true".equals(System.getenv("CI"))) {
+        if ("true".equals(environment.apply("CI"))) {
             return ConditionEvaluationResult.enabled("CI=true: VM tests must run; this one will fail: " + problem.get());
         }
         return ConditionEvaluationResult.disabled("no usable KVM: " + problem.get());
