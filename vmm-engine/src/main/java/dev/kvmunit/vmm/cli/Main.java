@@ -1,6 +1,7 @@
 package dev.kvmunit.vmm.cli;
 
 import dev.kvmunit.vmm.VmLaunchers;
+import dev.kvmunit.vmm.boot.KernelImage;
 import dev.kvmunit.vmm.image.CacheCommand;
 import dev.kvmunit.vmm.image.ImageCache;
 import dev.kvmunit.vmm.kernel.KernelCommands;
@@ -69,6 +70,8 @@ public final class Main {
                 out.flush();
             }
         };
+        // A bad kernel is named here, in a millisecond, not after a VM (or the rig) came up.
+        KernelImage.load(spec.kernel());
         try (VmLauncher launcher = VmLaunchers.forThisHost()) {
             VmResult result = launcher.run(spec, console);
             err.printf("kvmunit: %s after %.2f s: %s%n", result.outcome(), result.elapsed().toMillis() / 1000.0,
