@@ -59,5 +59,6 @@ section "Initramfs base: cold build, warm lookup, per-test overlay" vmm-engine \
 section "Host memory for N VMs sharing one cached base (mapped) vs copying it" vmm-engine \
     dev.kvmunit.vmm.bench.BaseSharingBenchmark
 
+cat bench/reading.md >>"$out.tmp"
 mv "$out.tmp" "$out"
 echo "bench: wrote $out" >&2
