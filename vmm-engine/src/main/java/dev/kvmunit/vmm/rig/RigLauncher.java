@@ -1,9 +1,12 @@
 package dev.kvmunit.vmm.rig;
 
+import dev.kvmunit.vmm.launch.EndedVm;
 import dev.kvmunit.vmm.launch.RunningVm;
 import dev.kvmunit.vmm.launch.VmLaunchException;
 import dev.kvmunit.vmm.launch.VmLauncher;
 import dev.kvmunit.vmm.launch.VmListener;
+import dev.kvmunit.vmm.launch.VmOutcome;
+import dev.kvmunit.vmm.launch.VmResult;
 import dev.kvmunit.vmm.launch.VmSpec;
 
 import java.io.IOException;
@@ -52,6 +55,7 @@ public final class RigLauncher implements VmLauncher {
             throw new IllegalStateException("this RigLauncher is closed");
         }
         awaitIdle();
+        long startNanos = System.nanoTime();
         L1Machine machine = runningL1();
         int id = requestIds.incrementAndGet();
         try {
@@ -73,6 +77,8 @@ public final class RigLauncher implements VmLauncher {
                         + reply.payloadText());
                 default -> throw new RigProtocolException("L1 answered BOOT with " + reply.type());
             }
+        } catch (L1Machine.SilentException e) {
+            return new EndedVm(silenced(machine, e, Duration.ofNanos(System.nanoTime() - startNanos)));
         } catch (IOException e) {
             String tail = discard(machine);
             throw new VmLaunchException("rig L1 failed while starting a guest: " + e.getMessage()
@@ -164,6 +170,16 @@ public final class RigLauncher implements VmLauncher {
             throw new VmLaunchException("cannot start the nested rig (L1 kernel " + config.l1Kernel() + "): "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Kills an L1 that stayed silent past its deadline and says so as the guest's result: a
+     * hung rig ends the guest as a timeout, with L1's console tail, and the next guest gets a
+     * fresh L1.
+     */
+    VmResult silenced(L1Machine machine, L1Machine.SilentException e, Duration elapsed) {
+        return new VmResult(VmOutcome.TIMEOUT, "rig L1 went silent: " + e.getMessage() + "; L1 was killed",
+                discard(machine).lines().toList(), elapsed);
     }
 
     /** Kills a failed L1 and returns its console tail for the failure message. */

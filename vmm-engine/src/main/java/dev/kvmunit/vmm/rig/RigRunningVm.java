@@ -61,8 +61,7 @@ final class RigRunningVm implements RunningVm {
                 }
             }
         } catch (L1Machine.SilentException e) {
-            result = new VmResult(VmOutcome.TIMEOUT, "rig L1 went silent: " + e.getMessage() + "; L1 was killed",
-                    owner.discard(l1).lines().toList(), elapsed());
+            result = owner.silenced(l1, e, elapsed());
         } catch (IOException e) {
             result = new VmResult(VmOutcome.VMM_ERROR, "rig L1 failed: " + e.getMessage(),
                     owner.discard(l1).lines().toList(), elapsed());
