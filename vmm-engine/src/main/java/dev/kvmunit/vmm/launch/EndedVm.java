@@ -1,6 +1,5 @@
 package dev.kvmunit.vmm.launch;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 
@@ -23,12 +22,7 @@ public final class EndedVm implements RunningVm {
 
     @Override
     public OutputStream toAgent() {
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                throw new IOException("the guest has ended: " + result.outcome() + ": " + result.detail());
-            }
-        };
+        return new NoAgentChannel("the guest has ended: " + result.outcome() + ": " + result.detail());
     }
 
     @Override

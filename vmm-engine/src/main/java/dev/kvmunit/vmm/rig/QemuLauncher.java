@@ -1,5 +1,6 @@
 package dev.kvmunit.vmm.rig;
 
+import dev.kvmunit.vmm.launch.NoAgentChannel;
 import dev.kvmunit.vmm.launch.RunningVm;
 import dev.kvmunit.vmm.launch.VmLaunchException;
 import dev.kvmunit.vmm.launch.VmLauncher;
@@ -108,12 +109,7 @@ public final class QemuLauncher implements VmLauncher {
 
         @Override
         public OutputStream toAgent() {
-            return new OutputStream() {
-                @Override
-                public void write(int b) throws IOException {
-                    throw new IOException("guests booted by QEMU in the rig have no agent channel");
-                }
-            };
+            return new NoAgentChannel("guests booted by QEMU in the rig have no agent channel");
         }
 
         @Override
