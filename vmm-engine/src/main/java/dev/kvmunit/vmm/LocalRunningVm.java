@@ -1,5 +1,6 @@
 package dev.kvmunit.vmm;
 
+import dev.kvmunit.vmm.console.GuestConsole;
 import dev.kvmunit.vmm.launch.AgentInbox;
 import dev.kvmunit.vmm.launch.RunningVm;
 import dev.kvmunit.vmm.launch.VmOutcome;

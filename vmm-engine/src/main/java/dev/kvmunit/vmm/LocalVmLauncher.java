@@ -8,6 +8,7 @@ import dev.kvmunit.vmm.boot.BootMsrs;
 import dev.kvmunit.vmm.boot.CpuidTemplate;
 import dev.kvmunit.vmm.boot.KernelImage;
 import dev.kvmunit.vmm.boot.Topology;
+import dev.kvmunit.vmm.console.GuestConsole;
 import dev.kvmunit.vmm.cpu.Msr;
 import dev.kvmunit.vmm.devices.CmosRtc;
 import dev.kvmunit.vmm.devices.I8042;
@@ -77,7 +78,7 @@ public final class LocalVmLauncher implements VmLauncher {
     public RunningVm start(VmSpec spec, VmListener listener) {
         long start = System.nanoTime();
         KernelImage kernel = KernelImage.load(spec.kernel());
-        GuestConsole console = new GuestConsole(listener);
+        GuestConsole console = new GuestConsole(listener::onConsole);
         AgentInbox fromAgent = new AgentInbox();
         Machine machine = Machine.create(kvm, (long) spec.memoryMb() << 20, spec.cpus());
         try {

@@ -1,5 +1,8 @@
 package dev.kvmunit.vmm.rig;
 
+import dev.kvmunit.vmm.console.ConsoleRecorder;
+import dev.kvmunit.vmm.console.GuestConsole;
+import dev.kvmunit.vmm.console.KernelCrash;
 import dev.kvmunit.vmm.launch.NoAgentChannel;
 import dev.kvmunit.vmm.launch.RunningVm;
 import dev.kvmunit.vmm.launch.VmLaunchException;
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -49,7 +53,9 @@ public final class QemuLauncher implements VmLauncher {
         KVM, TCG
     }
 
-    private static final int TAIL_LINES = 60;
+    /** QEMU's own stderr: only its last lines matter, for the message when it fails. */
+    private static final int ERROR_LINES = 60;
+    private static final int ERROR_BYTES = 64 * 1024;
 
     private final Path qemu;
     private final Machine machine;
@@ -86,8 +92,8 @@ public final class QemuLauncher implements VmLauncher {
         private final Path initrd;
         private final Process process;
         private final long startNanos = System.nanoTime();
-        private final ConsoleTail tail = new ConsoleTail(TAIL_LINES);
-        private final ConsoleTail errors = new ConsoleTail(TAIL_LINES);
+        private final GuestConsole console;
+        private final ConsoleRecorder errors = new ConsoleRecorder(ERROR_BYTES, ERROR_LINES);
         private final Thread consolePump;
         private final Thread errorPump;
         private VmResult result;
@@ -98,8 +104,9 @@ public final class QemuLauncher implements VmLauncher {
             this.process = process;
             // The serial port is QEMU's stdio; the guest gets no input, so it sees end of file at once.
             process.getOutputStream().close();
-            this.consolePump = pump(process.getInputStream(), tail, listener);
-            this.errorPump = pump(process.getErrorStream(), errors, VmListener.NONE);
+            this.console = new GuestConsole(listener::onConsole);
+            this.consolePump = pump(process.getInputStream(), console::accept);
+            this.errorPump = pump(process.getErrorStream(), errors);
         }
 
         @Override
@@ -124,7 +131,8 @@ public final class QemuLauncher implements VmLauncher {
                 }
                 consolePump.join();
                 errorPump.join();
-                result = result(exited ? process.exitValue() : null, spec, tail, errors,
+                errors.end();
+                result = result(exited ? process.exitValue() : null, spec, console, errors.lastLines(),
                         Duration.ofNanos(System.nanoTime() - startNanos));
                 return result;
             } catch (InterruptedException e) {
@@ -181,33 +189,33 @@ public final class QemuLauncher implements VmLauncher {
         }
     }
 
-    private static VmResult result(Integer exitCode, VmSpec spec, ConsoleTail tail, ConsoleTail errors,
+    private static VmResult result(Integer exitCode, VmSpec spec, GuestConsole console, List<String> errors,
                                    Duration elapsed) {
-        List<String> lines = tail.lastLines();
+        Optional<KernelCrash> panic = console.end();
+        List<String> lines = console.lastLines();
         if (exitCode == null) {
             return new VmResult(VmOutcome.TIMEOUT, "guest did not exit within " + spec.timeout() + "; QEMU killed",
                     lines, elapsed);
         }
-        if (tail.panicLine() != null) {
-            return new VmResult(VmOutcome.PANIC, tail.panicLine(), lines, elapsed);
+        if (panic.isPresent()) {
+            return new VmResult(VmOutcome.PANIC, panic.get().text(), lines, elapsed);
         }
         if (exitCode != 0) {
             return new VmResult(VmOutcome.VMM_ERROR, "QEMU exited with status " + exitCode + ": "
-                    + String.join(" | ", errors.lastLines()), lines, elapsed);
+                    + String.join(" | ", errors), lines, elapsed);
         }
         return new VmResult(VmOutcome.CLEAN_EXIT, "guest reset or powered off", lines, elapsed);
     }
 
-    private static Thread pump(InputStream in, ConsoleTail tail, VmListener listener) {
+    private static Thread pump(InputStream in, Consumer<byte[]> sink) {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[8192];
             try (in) {
                 for (int n; (n = in.read(buffer)) > 0; ) {
-                    tail.accept(buffer, 0, n);
-                    listener.onConsole(Arrays.copyOf(buffer, n));
+                    sink.accept(Arrays.copyOf(buffer, n));
                 }
             } catch (IOException e) {
-                // QEMU was killed and its pipe closed under us: the tail already holds what came.
+                // QEMU was killed and its pipe closed under us: the sink already holds what came.
             }
         }, "qemu-console");
         thread.setDaemon(true);

@@ -1,29 +1,26 @@
-package dev.kvmunit.vmm;
-
-import dev.kvmunit.vmm.console.ConsoleRecorder;
-import dev.kvmunit.vmm.console.KernelCrash;
-import dev.kvmunit.vmm.console.KernelCrashDetector;
-import dev.kvmunit.vmm.launch.VmListener;
+package dev.kvmunit.vmm.console;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
- * One guest's console as a launcher sees it: every byte goes to the listener as it comes,
- * and is recorded so the result can carry the last lines and the kernel's panic report.
+ * One guest's console as a launcher sees it: every byte is forwarded as it comes, and is
+ * recorded so the result can carry the last lines and the kernel's panic report.
  */
-final class GuestConsole {
-    private final VmListener listener;
+public final class GuestConsole {
+    private final Consumer<byte[]> forward;
     private final ConsoleRecorder recorder = new ConsoleRecorder();
     private volatile KernelCrash panic;
 
-    GuestConsole(VmListener listener) {
-        this.listener = listener;
+    /** @param forward receives every chunk first, e.g. a launcher's {@code VmListener::onConsole} */
+    public GuestConsole(Consumer<byte[]> forward) {
+        this.forward = forward;
         recorder.addListener(new KernelCrashDetector(this::crashed));
     }
 
-    void accept(byte[] data) {
-        listener.onConsole(data);
+    public void accept(byte[] data) {
+        forward.accept(data);
         recorder.accept(data);
     }
 
@@ -37,12 +34,12 @@ final class GuestConsole {
      * Ends the console, which completes a panic report cut short: with {@code panic=-1} the
      * kernel resets before printing its end marker. Returns the first panic, if any.
      */
-    Optional<KernelCrash> end() {
+    public Optional<KernelCrash> end() {
         recorder.end();
         return Optional.ofNullable(panic);
     }
 
-    List<String> lastLines() {
+    public List<String> lastLines() {
         return recorder.lastLines();
     }
 }
