@@ -2,6 +2,8 @@ package dev.kvmunit.vmm;
 
 import dev.kvmunit.vmm.kernel.KernelProvisioner;
 import dev.kvmunit.vmm.kernel.KernelTree;
+import dev.kvmunit.vmm.kvm.KvmException;
+import dev.kvmunit.vmm.kvm.KvmSystem;
 import dev.kvmunit.vmm.kvm.KvmUsability;
 import dev.kvmunit.vmm.launch.VmLaunchException;
 import dev.kvmunit.vmm.launch.VmLauncher;
@@ -22,7 +24,6 @@ import java.util.Optional;
 public final class VmLaunchers {
     public static final String PROPERTY = "kvmunit.launcher";
     static final Path KVM_DEVICE = Path.of("/dev/kvm");
-    static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
 
     private VmLaunchers() {
     }
@@ -45,24 +46,24 @@ public final class VmLaunchers {
         if (choice().equals("local")) {
             return kvm;
         }
-        if ((choice().equals("rig") || kvm.isPresent()) && !Files.isExecutable(QEMU)) {
+        if ((choice().equals("rig") || kvm.isPresent()) && !Files.isExecutable(RigConfig.DEFAULT_QEMU)) {
             return Optional.of(kvm.orElse("the nested rig was requested") + " The nested rig needs "
-                    + QEMU + ": sudo apt-get install qemu-system-x86.");
+                    + RigConfig.DEFAULT_QEMU + ": sudo apt-get install qemu-system-x86.");
         }
         return Optional.empty();
     }
 
-    /** Why this JVM cannot boot kernels on the host's own KVM, or empty when it can. */
+    /**
+     * Why this JVM cannot boot kernels on the host's own KVM, or empty when it can: opening
+     * {@code /dev/kvm} names a missing device, missing permission or missing capability; a
+     * device that opens may still be one that cannot run kernels (kvm_pvm).
+     */
     public static Optional<String> localKvmProblem() {
-        if (!Files.exists(KVM_DEVICE)) {
-            return Optional.of(KVM_DEVICE + " does not exist: enable hardware virtualization (VT-x/AMD-V) and"
-                    + " load kvm_intel or kvm_amd.");
+        try (KvmSystem kvm = KvmSystem.open(KVM_DEVICE)) {
+            return KvmUsability.ofHost().kernelBootProblem();
+        } catch (KvmException e) {
+            return Optional.of(e.getMessage());
         }
-        if (!Files.isReadable(KVM_DEVICE) || !Files.isWritable(KVM_DEVICE)) {
-            return Optional.of(KVM_DEVICE + " is not accessible to this user: add it to the kvm group"
-                    + " (sudo usermod -aG kvm $USER, then log in again).");
-        }
-        return KvmUsability.ofHost().kernelBootProblem();
     }
 
     private static String choice() {
@@ -74,8 +75,8 @@ public final class VmLaunchers {
     }
 
     private static VmLauncher rig() {
-        if (!Files.isExecutable(QEMU)) {
-            throw new VmLaunchException(unavailableReason().orElse("the nested rig needs " + QEMU));
+        if (!Files.isExecutable(RigConfig.DEFAULT_QEMU)) {
+            throw new VmLaunchException(unavailableReason().orElse("the nested rig needs " + RigConfig.DEFAULT_QEMU));
         }
         KernelTree l1 = KernelProvisioner.forCurrentUser().provisionDefault();
         Path modules = l1.modulesDir().orElseThrow(() -> new VmLaunchException(

@@ -43,9 +43,12 @@ public record RigConfig(Path l1Kernel, Path l1Modules, String engine, String qem
         }
     }
 
+    /** Where Debian's qemu-system-x86 installs QEMU. */
+    public static final Path DEFAULT_QEMU = Path.of("/usr/bin/qemu-system-x86_64");
+
     /** Defaults: our engine, the host's QEMU, this JVM's JDK and classpath, the XDG cache, 3 GiB L1. */
     public static RigConfig of(Path l1Kernel, Path l1Modules) {
-        return new RigConfig(l1Kernel, l1Modules, "kvmunit", "microvm", Path.of("/usr/bin/qemu-system-x86_64"),
+        return new RigConfig(l1Kernel, l1Modules, "kvmunit", "microvm", DEFAULT_QEMU,
                 Path.of(System.getProperty("java.home")), RuntimeClasspath.current(), CacheFiles.defaultDirectory(),
                 3072, Duration.ofMinutes(5), Duration.ofMinutes(2));
     }

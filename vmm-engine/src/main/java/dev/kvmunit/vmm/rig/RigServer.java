@@ -243,7 +243,8 @@ public final class RigServer {
     static VmLauncher launcher(Map<String, String> options) {
         String engine = options.getOrDefault("engine", "kvmunit");
         return switch (engine) {
-            case "qemu" -> new QemuLauncher(Path.of(options.getOrDefault("qemu", "/usr/bin/qemu-system-x86_64")),
+            case "qemu" -> new QemuLauncher(
+                    options.containsKey("qemu") ? Path.of(options.get("qemu")) : RigConfig.DEFAULT_QEMU,
                     QemuLauncher.Machine.valueOf(options.getOrDefault("qemu-machine", "microvm")
                             .toUpperCase(Locale.ROOT)),
                     QemuLauncher.Accelerator.KVM);

@@ -35,8 +35,8 @@ class QemuLauncherTcgTest {
         VmSpec spec = new VmSpec(kernel.image(), List.of(MarkerInitramfs.write(dir)), MarkerInitramfs.CMDLINE, 2,
                 256, Duration.ofMinutes(2));
 
-        VmResult result = new QemuLauncher(RigTestGate.QEMU, QemuLauncher.Machine.MICROVM, QemuLauncher.Accelerator.TCG)
-                .run(spec, listener);
+        VmResult result = new QemuLauncher(RigConfig.DEFAULT_QEMU, QemuLauncher.Machine.MICROVM,
+                QemuLauncher.Accelerator.TCG).run(spec, listener);
 
         String text;
         synchronized (console) {

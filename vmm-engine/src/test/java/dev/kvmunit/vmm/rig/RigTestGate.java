@@ -3,7 +3,6 @@ package dev.kvmunit.vmm.rig;
 import dev.kvmunit.vmm.VmLaunchers;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -13,15 +12,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * where a missing input must fail rather than skip.
  */
 final class RigTestGate {
-    static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
-
     private RigTestGate() {
     }
 
     static void assumeRigRuns() {
         boolean ci = "true".equals(System.getenv("CI"));
         boolean needed = Boolean.getBoolean("kvmunit.rig") || VmLaunchers.localKvmProblem().isPresent();
-        assumeTrue(ci || needed && Files.isExecutable(QEMU), "the rig is not needed here (-Dkvmunit.rig=true"
+        assumeTrue(ci || needed && Files.isExecutable(RigConfig.DEFAULT_QEMU), "the rig is not needed here (-Dkvmunit.rig=true"
                 + " forces it) or qemu-system-x86_64 is missing");
     }
 
