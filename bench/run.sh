@@ -10,7 +10,7 @@ runs=${1:-5}
 out=docs/benchmarks.md
 
 echo "bench: building test classes and classpaths" >&2
-mvn -q -B -pl vmm-engine,guest-init,junit-extension -am test-compile dependency:build-classpath \
+mvn -q -B -pl vmm-engine,vmm-rig,guest-init,junit-extension -am test-compile dependency:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >&2
 
 classpath() { # module -> its classes, test classes and test-scope dependencies
@@ -46,18 +46,18 @@ section() { # title, module, main class, args...
     echo
 } >"$out.tmp"
 
-section "Guest boot in the nested rig: kvmunit vs QEMU+KVM" vmm-engine \
-    dev.kvmunit.vmm.rig.RigBootBenchmark "$runs" 1
-section "Guest boot in the nested rig, 4 vCPUs" vmm-engine \
-    dev.kvmunit.vmm.rig.RigBootBenchmark "$runs" 4
+section "Guest boot in the nested rig: kvmunit vs QEMU+KVM" vmm-rig \
+    dev.kvmunit.internal.rig.RigBootBenchmark "$runs" 1
+section "Guest boot in the nested rig, 4 vCPUs" vmm-rig \
+    dev.kvmunit.internal.rig.RigBootBenchmark "$runs" 4
 section "@VmTest round trip (boot, exec true, power off)" junit-extension \
     dev.kvmunit.junit.RoundTripBenchmark "$((runs * 2))"
 section "Fixed cost per VM on this host's /dev/kvm (tiny guest)" vmm-engine \
-    dev.kvmunit.vmm.bench.MachineLifecycleBenchmark 256 50
+    dev.kvmunit.internal.vmm.bench.MachineLifecycleBenchmark 256 50
 section "Initramfs base: cold build, warm lookup, per-test overlay" vmm-engine \
-    dev.kvmunit.vmm.bench.ImageBenchmark "$runs"
+    dev.kvmunit.internal.vmm.bench.ImageBenchmark "$runs"
 section "Host memory for N VMs sharing one cached base (mapped) vs copying it" vmm-engine \
-    dev.kvmunit.vmm.bench.BaseSharingBenchmark
+    dev.kvmunit.internal.vmm.bench.BaseSharingBenchmark
 
 cat bench/reading.md >>"$out.tmp"
 mv "$out.tmp" "$out"

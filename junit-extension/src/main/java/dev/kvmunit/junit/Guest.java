@@ -1,8 +1,5 @@
 package dev.kvmunit.junit;
 
-import dev.kvmunit.guest.ExecListener;
-import dev.kvmunit.guest.ExecRequest;
-import dev.kvmunit.guest.ExecResult;
 
 import java.nio.charset.StandardCharsets;
 

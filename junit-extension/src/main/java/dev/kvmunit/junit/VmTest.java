@@ -1,5 +1,7 @@
 package dev.kvmunit.junit;
 
+import dev.kvmunit.internal.junit.VmTestExtension;
+
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

@@ -1,8 +1,8 @@
 package dev.kvmunit.samples;
 
-import dev.kvmunit.guest.ExecListener;
-import dev.kvmunit.guest.ExecRequest;
-import dev.kvmunit.guest.ExecResult;
+import dev.kvmunit.junit.ExecListener;
+import dev.kvmunit.junit.ExecRequest;
+import dev.kvmunit.junit.ExecResult;
 import dev.kvmunit.junit.Guest;
 import dev.kvmunit.junit.VmTest;
 import org.opentest4j.AssertionFailedError;

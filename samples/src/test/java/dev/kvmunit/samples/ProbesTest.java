@@ -1,6 +1,6 @@
 package dev.kvmunit.samples;
 
-import dev.kvmunit.guest.ExecResult;
+import dev.kvmunit.junit.ExecResult;
 import dev.kvmunit.junit.Guest;
 import dev.kvmunit.junit.VmTest;
 

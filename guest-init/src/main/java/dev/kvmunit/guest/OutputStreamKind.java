@@ -1,7 +1,0 @@
-package dev.kvmunit.guest;
-
-/** Which of a command's output streams a chunk or line came from. */
-public enum OutputStreamKind {
-    STDOUT,
-    STDERR
-}

@@ -1,0 +1,159 @@
+package dev.kvmunit.internal.junit;
+
+import dev.kvmunit.junit.Guest;
+import dev.kvmunit.junit.VmTest;
+
+import dev.kvmunit.internal.rig.VmLaunchers;
+import dev.kvmunit.internal.vmm.kernel.KernelResolver;
+import dev.kvmunit.internal.vmm.kernel.MissingKernelOptionException;
+import dev.kvmunit.internal.vmm.kernel.ResolvedKernel;
+import dev.kvmunit.internal.vmm.launch.VmResult;
+import org.junit.jupiter.api.MediaType;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.platform.commons.support.AnnotationSupport;
+import org.opentest4j.AssertionFailedError;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Runs {@link VmTest}s: decides whether they can run here, boots one guest per test when the
+ * test asks for a {@link Guest}, and after the test powers the guest off, fails the test if the
+ * guest did not end cleanly, and attaches the guest console and the channel transcript to the
+ * test (as published files and on the test's stdout, so Surefire's XML carries them).
+ */
+public final class VmTestExtension implements ExecutionCondition, ParameterResolver, AfterEachCallback {
+    static final String SCHED_EXT_OPTION = "CONFIG_SCHED_CLASS_EXT";
+    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(VmTestExtension.class);
+
+    private final Supplier<Optional<String>> unavailableReason;
+    private final Function<String, String> environment;
+
+    /** What JUnit instantiates: this host's launchers and this process's environment. */
+    public VmTestExtension() {
+        this(VmLaunchers::unavailableReason, System::getenv);
+    }
+
+    VmTestExtension(Supplier<Optional<String>> unavailableReason, Function<String, String> environment) {
+        this.unavailableReason = unavailableReason;
+        this.environment = environment;
+    }
+
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        if (context.getTestMethod().isEmpty()) {
+            return ConditionEvaluationResult.enabled("VM tests are decided per method");
+        }
+        Optional<String> problem = unavailableReason.get();
+        if (problem.isEmpty()) {
+            return ConditionEvaluationResult.enabled("this host can boot guests");
+        }
+        if ("true".equals(environment.apply("CI"))) {
+            return ConditionEvaluationResult.enabled("CI=true: VM tests must run; this one will fail: " + problem.get());
+        }
+        return ConditionEvaluationResult.disabled("no usable KVM: " + problem.get());
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == Guest.class;
+    }
+
+    @Override
+    public Guest resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        VmTest config = AnnotationSupport.findAnnotation(context.getRequiredTestMethod(), VmTest.class)
+                .orElseThrow(() -> new ParameterResolutionException(
+                        "a Guest parameter needs the test method to be annotated @VmTest"));
+        return context.getStore(NAMESPACE)
+                .getOrComputeIfAbsent(VmSession.class, key -> boot(context, config), VmSession.class)
+                .guest();
+    }
+
+    private static VmSession boot(ExtensionContext context, VmTest config) {
+        if (config.scheduler().enableTimeoutSeconds() < 1) {
+            throw new ExtensionConfigurationException("@Scheduler(enableTimeoutSeconds = "
+                    + config.scheduler().enableTimeoutSeconds() + ") must be at least 1");
+        }
+        SharedLauncher shared = context.getRoot().getStore(NAMESPACE)
+                .getOrComputeIfAbsent(SharedLauncher.class, key -> new SharedLauncher(), SharedLauncher.class);
+        KernelResolver resolver = KernelResolver.forCurrentProcess();
+        ResolvedKernel kernel = config.kernel().isEmpty() ? resolver.resolve() : resolver.resolve(config.kernel());
+        BinaryResolver binaries = BinaryResolver.forCurrentProcess();
+        Optional<ResolvedBinary> scheduler = config.scheduler().value().isEmpty() ? Optional.empty()
+                : Optional.of(binaries.resolve(config.scheduler().value(), "scheduler"));
+        scheduler.ifPresent(binary -> requireSchedExt(kernel, binary));
+        List<ResolvedBinary> wanted = new ArrayList<>();
+        for (String probe : config.probes()) {
+            wanted.add(binaries.resolve(probe, "probe"));
+        }
+        scheduler.ifPresent(wanted::add);
+        GuestImages.TestImages images;
+        try {
+            images = shared.images().forTest(kernel, wanted,
+                    TestOverlay.contents(context.getRequiredTestClass(), config.files()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("building the guest image for kernel " + kernel.release() + " failed", e);
+        }
+        VmSession session = VmSession.boot(shared.launcher(), kernel, images, config);
+        scheduler.ifPresent(binary -> session.startScheduler(binary, config.scheduler()));
+        return session;
+    }
+
+    /** Checked before anything is built or booted: without sched_ext no scheduler can attach. */
+    static void requireSchedExt(ResolvedKernel kernel, ResolvedBinary scheduler) {
+        try {
+            kernel.require(SCHED_EXT_OPTION);
+        } catch (MissingKernelOptionException e) {
+            throw new MissingKernelOptionException(e.kernel(), e.missingOptions(), scheduler.describe()
+                    + " needs a sched_ext kernel, but " + e.getMessage() + ". Debian's packaged kernels are built"
+                    + " without " + SCHED_EXT_OPTION + "; build one from Debian's linux-source-6.12 with it (README,"
+                    + " \"Binaries in the guest\") and select it with @VmTest(kernel = ...), -Dkvmunit.kernel or"
+                    + " KVMUNIT_KERNEL");
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        VmSession session = context.getStore(NAMESPACE).get(VmSession.class, VmSession.class);
+        if (session == null) {
+            return;
+        }
+        // Asked before power-off, while the scheduler can still be found running.
+        String schedulerProblem = session.schedulerProblem();
+        VmResult ended = session.finish();
+        attach(context, session, ended);
+        String failure = session.unexpectedEnd(ended);
+        if (failure != null) {
+            throw new AssertionFailedError(failure);
+        }
+        if (schedulerProblem != null) {
+            throw new AssertionFailedError(schedulerProblem);
+        }
+    }
+
+    /** Console and transcript go to the report as files and to stdout, where Surefire's XML picks them up. */
+    private static void attach(ExtensionContext context, VmSession session, VmResult ended) {
+        String console = session.consoleText();
+        String header = String.format("---- kvmunit guest console: kernel %s, %s after %.2f s ----%n",
+                session.kernel().release(), ended.outcome(), ended.elapsed().toMillis() / 1000.0);
+        System.out.print(header + console + (console.endsWith("\n") ? "" : "\n") + "---- end of guest console ----\n");
+        context.publishFile("guest-console.txt", MediaType.TEXT_PLAIN_UTF_8,
+                file -> Files.writeString(file, header + console, StandardCharsets.UTF_8));
+        context.publishFile("agent-transcript.txt", MediaType.TEXT_PLAIN_UTF_8,
+                file -> Files.writeString(file, session.transcriptText(), StandardCharsets.UTF_8));
+    }
+}

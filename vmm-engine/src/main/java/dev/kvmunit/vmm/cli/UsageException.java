@@ -1,8 +1,0 @@
-package dev.kvmunit.vmm.cli;
-
-/** The command line is wrong; the message says what and how to write it. */
-final class UsageException extends RuntimeException {
-    UsageException(String message) {
-        super(message);
-    }
-}

@@ -1,5 +1,0 @@
-package dev.kvmunit.vmm.cpu;
-
-/** A model-specific register and the value to load into it. */
-public record Msr(int index, long value) {
-}
