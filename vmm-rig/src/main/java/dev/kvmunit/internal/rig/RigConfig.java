@@ -4,6 +4,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -60,6 +61,14 @@ public record RigConfig(Path l1Kernel, Path l1Modules, String engine, String qem
 
     public RigConfig withQemuMachine(String qemuMachine) {
         return new RigConfig(l1Kernel, l1Modules, engine, qemuMachine, qemu, jdkHome, classpath, cacheDirectory,
+                l1MemoryMb, bootTimeout, requestMargin);
+    }
+
+    /** This config with more jars or class directories on L1's classpath (for {@link RigLauncher#runJava}). */
+    public RigConfig withMoreClasspath(List<Path> entries) {
+        List<Path> more = new ArrayList<>(classpath);
+        entries.stream().filter(entry -> !more.contains(entry)).forEach(more::add);
+        return new RigConfig(l1Kernel, l1Modules, engine, qemuMachine, qemu, jdkHome, more, cacheDirectory,
                 l1MemoryMb, bootTimeout, requestMargin);
     }
 

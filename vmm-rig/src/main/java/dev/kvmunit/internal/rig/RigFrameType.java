@@ -36,7 +36,15 @@ public enum RigFrameType {
     /** L1 to host: the guest of this BOOT is running (its VM was created). Empty payload. */
     STARTED(14),
     /** Host to L1: stop the guest of this BOOT now; a RESULT follows. Empty payload. */
-    STOP(15);
+    STOP(15),
+    /**
+     * Host to L1: run a Java program on L1's classpath, for tests that need a kernel-capable
+     * {@code /dev/kvm} a host lacks. Payload: u32 count and strings (main class, arguments).
+     * Its output comes as CONSOLE frames, then RUN_EXIT.
+     */
+    RUN(16),
+    /** L1 to host: the program of this RUN ended. Payload: u32 exit status. */
+    RUN_EXIT(17);
 
     private static final RigFrameType[] BY_CODE = new RigFrameType[256];
 

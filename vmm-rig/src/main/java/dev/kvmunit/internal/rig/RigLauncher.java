@@ -1,6 +1,7 @@
 package dev.kvmunit.internal.rig;
 
 import dev.kvmunit.internal.wire.FrameCodec;
+import dev.kvmunit.internal.wire.PayloadReader;
 import dev.kvmunit.internal.wire.PayloadWriter;
 import dev.kvmunit.internal.wire.ProtocolException;
 
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Boots guests inside the nested rig, for hosts whose {@code /dev/kvm} cannot run kernels.
@@ -86,6 +88,35 @@ public final class RigLauncher implements VmLauncher {
         } catch (IOException e) {
             String tail = discard(machine);
             throw new VmLaunchException("rig L1 failed while starting a guest: " + e.getMessage()
+                    + "\nL1 console tail:\n" + tail, e);
+        }
+    }
+
+    /**
+     * Runs a Java program inside L1, on L1's classpath (the config's), and returns its exit
+     * status. For tests that need a {@code /dev/kvm} that boots kernels where the host has none.
+     */
+    public synchronized int runJava(List<String> mainClassAndArgs, Duration timeout, Consumer<byte[]> output) {
+        awaitIdle();
+        L1Machine machine = runningL1();
+        int id = requestIds.incrementAndGet();
+        PayloadWriter payload = new PayloadWriter().strings(mainClassAndArgs);
+        try {
+            machine.send(new RigFrame(RigFrameType.RUN, id, payload.toByteArray()));
+            RigFrame reply = machine.await(id, timeout, frame -> output.accept(frame.payload()));
+            if (reply.type() == RigFrameType.ERROR) {
+                throw new VmLaunchException("L1 could not run " + mainClassAndArgs + ": " + reply.text());
+            }
+            if (reply.type() != RigFrameType.RUN_EXIT) {
+                throw new ProtocolException("L1 answered RUN with " + reply.type());
+            }
+            PayloadReader in = new PayloadReader(reply.payload(), "RUN_EXIT");
+            int status = in.u32("status");
+            in.end();
+            return status;
+        } catch (IOException e) {
+            String tail = discard(machine);
+            throw new VmLaunchException("rig L1 failed while running " + mainClassAndArgs + ": " + e.getMessage()
                     + "\nL1 console tail:\n" + tail, e);
         }
     }

@@ -2,6 +2,7 @@ package dev.kvmunit.internal.rig;
 
 import dev.kvmunit.internal.wire.FrameCodec;
 import dev.kvmunit.internal.wire.PayloadReader;
+import dev.kvmunit.internal.wire.PayloadWriter;
 import dev.kvmunit.internal.wire.ProtocolException;
 
 import dev.kvmunit.internal.vmm.LocalVmLauncher;
@@ -18,8 +19,10 @@ import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -98,6 +101,7 @@ public final class RigServer {
             case PUT_BLOB -> startUpload(frame);
             case BLOB_CHUNK -> appendUpload(frame);
             case BOOT -> boot(id, BootRequest.decode(frame.payload()));
+            case RUN -> runJava(id, frame.payload());
             case AGENT_TO_GUEST -> {
                 ServedGuest guest = guests.get(id);
                 if (guest != null) {
@@ -112,6 +116,32 @@ public final class RigServer {
                 }
             }
             default -> throw new ProtocolException("L1 does not accept " + frame.type() + " frames");
+        }
+    }
+
+    /** Runs the program in a child JVM on this server's own runtime and classpath; output goes back as CONSOLE. */
+    private void runJava(int id, byte[] payload) throws IOException {
+        PayloadReader in = new PayloadReader(payload, "RUN");
+        int count = in.count(4, "argument");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Djava.io.tmpdir=/tmp", "-cp", System.getProperty("java.class.path")));
+        for (int i = 0; i < count; i++) {
+            command.add(in.string("argument"));
+        }
+        in.end();
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try (InputStream output = process.getInputStream()) {
+            byte[] buffer = new byte[8192];
+            for (int n; (n = output.read(buffer)) > 0; ) {
+                link.send(new RigFrame(RigFrameType.CONSOLE, id, Arrays.copyOf(buffer, n)));
+            }
+            int status = process.waitFor();
+            link.send(new RigFrame(RigFrameType.RUN_EXIT, id, new PayloadWriter().u32(status).toByteArray()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running " + command, e);
+        } finally {
+            process.destroyForcibly();
         }
     }
 

@@ -52,9 +52,11 @@ class KvmVcpuTest {
         SpecialRegisters reset = vcpu.specialRegisters();
         Segment code = new Segment(0, 0xFFFFFFFF, 0x10, 0xB, true, 0, false, true, true, true);
         Segment data = new Segment(0, 0xFFFFFFFF, 0x18, 0x3, true, 0, true, true, false, true);
-        Segment tss = new Segment(0, 0xFFFFF, 0x20, 0xB, true, 0, false, false, false, true);
+        // A byte-granular 104-byte TSS: the rig L1's SVM KVM returned a page-granular TR without its G bit.
+        Segment tss = new Segment(0, 0x67, 0x20, 0xB, true, 0, false, false, false, false);
         SpecialRegisters longMode = new SpecialRegisters(code, data, data, data, data, data, tss, reset.ldt(),
                 0x500, 0x27, 0x520, 0x7, 0x8000_0011L, 0x9000, 0x20, 0x500);
+        vcpu.setCpuid(kvm.supportedCpuid()); // KVM refuses EFER.LME unless CPUID offers long mode
 
         vcpu.setSpecialRegisters(longMode);
 

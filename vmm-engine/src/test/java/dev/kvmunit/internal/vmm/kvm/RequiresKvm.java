@@ -1,5 +1,6 @@
 package dev.kvmunit.internal.vmm.kvm;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -17,6 +18,7 @@ import java.lang.annotation.Target;
  */
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
+@Tag("kvm")
 @ExtendWith(RequiresKvm.Condition.class)
 public @interface RequiresKvm {
 

@@ -3,6 +3,7 @@ package dev.kvmunit.internal.vmm.machine;
 import dev.kvmunit.internal.vmm.cpu.Registers;
 import dev.kvmunit.internal.vmm.cpu.Segment;
 import dev.kvmunit.internal.vmm.cpu.SpecialRegisters;
+import dev.kvmunit.internal.vmm.kvm.KvmSystem;
 import dev.kvmunit.internal.vmm.kvm.KvmVcpu;
 import dev.kvmunit.internal.vmm.memory.GuestMemory;
 
@@ -82,6 +83,7 @@ public final class TinyGuest {
         for (int i = 0; i < 512; i++) {
             memory.write64(pd + 8L * i, ((long) i << 21) | PRESENT_WRITABLE | LARGE_PAGE);
         }
+        giveLongModeCpuid(vcpu);
         SpecialRegisters s = vcpu.specialRegisters();
         Segment code = new Segment(0, 0xFFFFFFFF, 0x08, 0xB, true, 0, false, true, true, true);
         Segment data = new Segment(0, 0xFFFFFFFF, 0x10, 0x3, true, 0, true, true, false, true);
@@ -89,6 +91,13 @@ public final class TinyGuest {
                 s.gdtBase(), s.gdtLimit(), s.idtBase(), s.idtLimit(), s.cr0() | CR0_PE | CR0_PG, pml4,
                 s.cr4() | CR4_PAE, s.efer() | EFER_LME | EFER_LMA));
         start(vcpu);
+    }
+
+    /** KVM refuses EFER.LME unless the vCPU's CPUID offers long mode, as a real VMM sets it first. */
+    public static void giveLongModeCpuid(KvmVcpu vcpu) {
+        try (KvmSystem kvm = KvmSystem.open()) {
+            vcpu.setCpuid(kvm.supportedCpuid());
+        }
     }
 
     private static void start(KvmVcpu vcpu) {
