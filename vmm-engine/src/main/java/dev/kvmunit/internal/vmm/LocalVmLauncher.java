@@ -132,7 +132,7 @@ public final class LocalVmLauncher implements VmLauncher {
     /** How a machine stop reads to the user of a launcher. */
     static VmOutcome outcomeOf(MachineStop stop) {
         return switch (stop.reason()) {
-            // A triple fault is how a PC resets itself; the design treats it as the guest leaving.
+            // A triple fault is how a PC resets itself; kvmunit treats it as the guest leaving.
             case GUEST_RESET, GUEST_POWER_OFF, TRIPLE_FAULT, HOST_REQUEST -> VmOutcome.CLEAN_EXIT;
             case GUEST_CRASH -> VmOutcome.PANIC;
             case TIMEOUT -> VmOutcome.TIMEOUT;

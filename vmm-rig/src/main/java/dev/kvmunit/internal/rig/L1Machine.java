@@ -66,7 +66,7 @@ final class L1Machine implements AutoCloseable {
         Path socket = workDir.resolve("rig.sock");
         List<String> command = new ArrayList<>(List.of(config.qemu().toString(),
                 "-accel", "tcg", "-cpu", "max", "-machine", "q35",
-                // One vCPU: with two, L1 oopses now and then and L2s hang (DESIGN.md section 9).
+                // One vCPU: with two, L1 oopses now and then and L2s hang.
                 "-smp", "1", "-m", config.l1MemoryMb() + "M",
                 "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
                 "-serial", "file:" + workDir.resolve("l1-console.log"),

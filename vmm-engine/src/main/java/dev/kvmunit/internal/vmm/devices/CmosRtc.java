@@ -11,7 +11,7 @@ import java.util.Objects;
  * The MC146818 real-time clock and CMOS RAM behind ports 0x70 (index) and 0x71 (data).
  *
  * <p>Why it exists: without sensible answers Linux's rtc_cmos probe and the boot-time clock
- * read spin on the "update in progress" bit for seconds (see DESIGN.md section 9). This
+ * read spin on the "update in progress" bit for seconds. This
  * device answers like an idle, healthy chip: register A never shows UIP, register D says the
  * time is valid, and the time registers show the host clock in UTC, in BCD or binary and in
  * 24- or 12-hour form as register B asks. The century lives at index 0x32, where the FADT's
