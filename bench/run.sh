@@ -51,7 +51,7 @@ section "Guest boot in the nested rig: kvmunit vs QEMU+KVM" vmm-rig \
 section "Guest boot in the nested rig, 4 vCPUs" vmm-rig \
     dev.kvmunit.internal.rig.RigBootBenchmark "$runs" 4
 section "@VmTest round trip (boot, exec true, power off)" junit-extension \
-    dev.kvmunit.junit.RoundTripBenchmark "$((runs * 2))"
+    dev.kvmunit.internal.junit.RoundTripBenchmark "$((runs * 2))"
 section "Fixed cost per VM on this host's /dev/kvm (tiny guest)" vmm-engine \
     dev.kvmunit.internal.vmm.bench.MachineLifecycleBenchmark 256 50
 section "Initramfs base: cold build, warm lookup, per-test overlay" vmm-engine \

@@ -5,7 +5,7 @@ import java.util.function.BiConsumer;
 /**
  * Receives a command's output while it runs. Callbacks arrive on the agent's reader thread in
  * the order the guest sent them: keep them short, and never call back into the
- * {@link GuestAgent} and wait from inside one (the reader would be waiting for itself).
+ * {@link Guest} and wait from inside one (the reader would be waiting for itself).
  */
 public interface ExecListener {
 

@@ -58,8 +58,7 @@ public final class LocalVmLauncher implements VmLauncher {
     private final KvmSystem kvm;
 
     /**
-     * Opens {@code /dev/kvm} and checks that it can boot unmodified kernels. The rig's server
-     * creates one reflectively, hence the no-argument constructor.
+     * Opens {@code /dev/kvm} and checks that it can boot unmodified kernels.
      *
      * @throws VmLaunchException naming the problem and the way out
      */

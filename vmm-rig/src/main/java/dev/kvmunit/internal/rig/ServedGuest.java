@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 
 /**
@@ -40,13 +41,17 @@ final class ServedGuest {
 
     /** Queues bytes for the guest's agent port; dropped once the guest has ended. */
     void sendToGuest(byte[] data) {
-        toGuest.execute(() -> {
-            try {
-                vm.toAgent().write(data);
-            } catch (IOException guestGone) {
-                // The guest ended or stopped reading; its RESULT tells the host why.
-            }
-        });
+        try {
+            toGuest.execute(() -> {
+                try {
+                    vm.toAgent().write(data);
+                } catch (IOException guestGone) {
+                    // The guest ended or stopped reading; its RESULT tells the host why.
+                }
+            });
+        } catch (RejectedExecutionException guestEnded) {
+            // Bytes that cross the guest's end are dropped: the server must keep serving.
+        }
     }
 
     /** Stops the guest early, without blocking the caller; the RESULT follows as usual. */
