@@ -9,11 +9,11 @@ package dev.kvmunit.internal.rig;
 public enum RigFrameType {
     /** L1 to host, once: the server is up. Payload: UTF-8 description of the server. */
     READY(1),
-    /** Host to L1: does the blob cache hold this digest? Payload: 32-byte SHA-256. */
+    /** Host to L1: does the blob cache hold this digest? Payload: the SHA-256 as a byte array. */
     HAVE_BLOB(2),
-    /** L1 to host: answer to HAVE_BLOB. Payload: one byte, 1 = present, 0 = absent. */
+    /** L1 to host: answer to HAVE_BLOB. Payload: u8, 1 = present, 0 = absent. */
     BLOB_STATUS(3),
-    /** Host to L1: a blob follows. Payload: 32-byte SHA-256, u64 size. */
+    /** Host to L1: a blob follows. Payload: the SHA-256 as a byte array, u64 size. */
     PUT_BLOB(4),
     /** Host to L1: the next bytes of the blob announced by PUT_BLOB with the same request id. */
     BLOB_CHUNK(5),

@@ -148,10 +148,14 @@ public final class RigLauncher implements VmLauncher {
         if (machine.knownBlobs().contains(digest)) {
             return;
         }
-        machine.send(new RigFrame(RigFrameType.HAVE_BLOB, id, digest.toByteArray()));
+        machine.send(new RigFrame(RigFrameType.HAVE_BLOB, id, new PayloadWriter().bytes(digest.toByteArray())
+                .toByteArray()));
         RigFrame status = expect(machine.await(id, config.requestMargin(), frame -> {
         }), RigFrameType.BLOB_STATUS);
-        if (status.payload().length != 1 || status.payload()[0] != 1) {
+        PayloadReader answer = new PayloadReader(status.payload(), "BLOB_STATUS");
+        boolean present = answer.u8("present") == 1;
+        answer.end();
+        if (!present) {
             long size = Files.size(file);
             machine.send(new RigFrame(RigFrameType.PUT_BLOB, id,
                     new PayloadWriter().bytes(digest.toByteArray()).u64(size).toByteArray()));

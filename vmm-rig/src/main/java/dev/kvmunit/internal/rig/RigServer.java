@@ -96,7 +96,8 @@ public final class RigServer {
         switch (frame.type()) {
             case HAVE_BLOB -> {
                 boolean present = blobs.has(digest(frame.payload(), "HAVE_BLOB"));
-                link.send(new RigFrame(RigFrameType.BLOB_STATUS, id, new byte[]{(byte) (present ? 1 : 0)}));
+                link.send(new RigFrame(RigFrameType.BLOB_STATUS, id,
+                        new PayloadWriter().u8(present ? 1 : 0).toByteArray()));
             }
             case PUT_BLOB -> startUpload(frame);
             case BLOB_CHUNK -> appendUpload(frame);

@@ -31,11 +31,11 @@ class RigLinkTest {
         write(out, RigFrame.text(RigFrameType.READY, 0, "engine=qemu"));
         write(out, new RigFrame(RigFrameType.CONSOLE, 7, new byte[]{1, 2, 3}));
         write(out, new RigFrame(RigFrameType.SHUTDOWN, -1, new byte[0]));
-        ByteArrayInputStream in = new ByteArrayInputStream(out.toByteArray());
+        RigLink reader = new RigLink(new ByteArrayInputStream(out.toByteArray()), OutputStream.nullOutputStream());
 
-        RigFrame ready = read(in);
-        RigFrame console = read(in);
-        RigFrame shutdown = read(in);
+        RigFrame ready = reader.receive();
+        RigFrame console = reader.receive();
+        RigFrame shutdown = reader.receive();
 
         assertEquals(RigFrameType.READY, ready.type());
         assertEquals("engine=qemu", ready.text());
@@ -43,7 +43,7 @@ class RigLinkTest {
         assertArrayEquals(new byte[]{1, 2, 3}, console.payload());
         assertEquals(RigFrameType.SHUTDOWN, shutdown.type());
         assertEquals(-1, shutdown.requestId());
-        assertNull(read(in), "a clean end between frames reads as null");
+        assertNull(reader.receive(), "a clean end between frames reads as null");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.kvmunit.internal.rig;
 
+import dev.kvmunit.internal.wire.PayloadReader;
 import dev.kvmunit.internal.wire.PayloadWriter;
 
 import dev.kvmunit.internal.vmm.launch.AgentInbox;
@@ -92,14 +93,14 @@ class RigServerTest {
         RigFrame console = host.receive();
         assertEquals(RigFrameType.CONSOLE, console.type());
         assertEquals(4, console.requestId());
-        assertEquals("hello from L2\n", console.text());
+        assertEquals("hello from L2\n", new String(console.payload(), StandardCharsets.UTF_8));
         assertEquals(RigFrameType.STARTED, host.receive().type());
 
         host.send(new RigFrame(RigFrameType.AGENT_TO_GUEST, 4, "ping".getBytes(StandardCharsets.UTF_8)));
         RigFrame echo = host.receive();
         assertEquals(RigFrameType.AGENT_FROM_GUEST, echo.type());
         assertEquals(4, echo.requestId());
-        assertEquals("PING", echo.text());
+        assertEquals("PING", new String(echo.payload(), StandardCharsets.UTF_8));
 
         host.send(new RigFrame(RigFrameType.STOP, 4, new byte[0]));
         RigFrame result = host.receive();
@@ -181,11 +182,12 @@ class RigServerTest {
     }
 
     private int haveBlob(int id, BlobDigest digest) throws IOException {
-        host.send(new RigFrame(RigFrameType.HAVE_BLOB, id, digest.toByteArray()));
+        host.send(new RigFrame(RigFrameType.HAVE_BLOB, id,
+                new PayloadWriter().bytes(digest.toByteArray()).toByteArray()));
         RigFrame status = host.receive();
         assertEquals(RigFrameType.BLOB_STATUS, status.type());
         assertEquals(id, status.requestId());
-        return status.payload()[0];
+        return new PayloadReader(status.payload(), "BLOB_STATUS").u8("present");
     }
 
     private static RigFrame putBlob(int id, BlobDigest digest, long size) {
