@@ -12,8 +12,11 @@ import java.util.List;
  * (JDK, module set): the result is cached, because jlink takes tens of seconds.
  */
 final class JreLinker {
-    /** What the server, JNA (Unsafe, logging) and the engine need; nothing graphical. */
-    static final List<String> MODULES = List.of("java.base", "java.logging", "jdk.unsupported");
+    /**
+     * What the server, JNA (Unsafe, logging) and the engine need, and the zip file system with
+     * which a test launcher run in L1 scans test jars; nothing graphical.
+     */
+    static final List<String> MODULES = List.of("java.base", "java.logging", "jdk.unsupported", "jdk.zipfs");
 
     private JreLinker() {
     }
