@@ -52,6 +52,12 @@ public enum FrameType {
         return of(code).map(Enum::name).orElse(String.format("0x%02x", code));
     }
 
+    /** A frame as transcripts and messages show it: its type's name, request id and length. */
+    public static String describe(Frame frame) {
+        return describe(frame.type()) + " id=" + Integer.toUnsignedString(frame.requestId()) + " len="
+                + frame.payloadLength();
+    }
+
     /** A frame of this type. */
     public Frame frame(int requestId, byte[] payload) {
         return new Frame(code, requestId, payload);

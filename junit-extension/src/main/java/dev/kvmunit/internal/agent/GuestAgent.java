@@ -341,7 +341,7 @@ public final class GuestAgent implements AutoCloseable {
     }
 
     private static ProtocolException unexpected(Frame frame, String request) {
-        return new ProtocolException("unexpected " + frame + " in reply to " + request);
+        return new ProtocolException("unexpected " + FrameType.describe(frame) + " in reply to " + request);
     }
 
     /** A request waiting for its replies; frames arrive on the reader thread only. */

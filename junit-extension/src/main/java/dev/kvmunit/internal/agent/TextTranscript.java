@@ -21,7 +21,7 @@ public final class TextTranscript implements Transcript {
         if (truncated) {
             return;
         }
-        String line = (direction == Direction.TO_GUEST ? "> " : "< ") + frame + preview(frame) + "\n";
+        String line = (direction == Direction.TO_GUEST ? "> " : "< ") + FrameType.describe(frame) + preview(frame) + "\n";
         if (text.length() + line.length() > MAX_CHARS) {
             text.append("... transcript truncated at ").append(MAX_CHARS).append(" characters\n");
             truncated = true;

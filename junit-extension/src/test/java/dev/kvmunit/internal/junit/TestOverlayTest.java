@@ -28,7 +28,7 @@ class TestOverlayTest {
 
     @Files({
             @GuestFile(resource = "workload.sh", path = "/root/workload.sh", mode = 0755),
-            @GuestFile(resource = "/dev/kvmunit/junit/workload.sh", path = "/etc/copy.sh")})
+            @GuestFile(resource = "/dev/kvmunit/internal/junit/workload.sh", path = "/etc/copy.sh")})
     void twoFiles() {
     }
 
@@ -71,7 +71,7 @@ class TestOverlayTest {
                 () -> TestOverlay.contents(TestOverlayTest.class, files));
 
         assertTrue(e.getMessage().contains("resource 'absent.txt' for /etc/absent.txt is not on the classpath of "
-                + TestOverlayTest.class.getName() + ": put it under src/test/resources/dev/kvmunit/junit/absent.txt"),
+                + TestOverlayTest.class.getName() + ": put it under src/test/resources/dev/kvmunit/internal/junit/absent.txt"),
                 e.getMessage());
     }
 
