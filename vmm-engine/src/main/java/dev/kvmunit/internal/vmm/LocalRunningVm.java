@@ -59,7 +59,7 @@ final class LocalRunningVm implements RunningVm {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
         MachineStop last = stop;
         result = console.end()
-                .map(panic -> new VmResult(VmOutcome.PANIC, panic.text(), console.lastLines(), elapsed))
+                .map(panic -> new VmResult(VmOutcome.PANIC, panic.summary(), console.lastLines(), elapsed))
                 .orElseGet(() -> new VmResult(LocalVmLauncher.outcomeOf(last), last.detail(), console.lastLines(),
                         elapsed));
         fromAgent.end();

@@ -198,7 +198,7 @@ public final class QemuLauncher implements VmLauncher {
                     lines, elapsed);
         }
         if (panic.isPresent()) {
-            return new VmResult(VmOutcome.PANIC, panic.get().text(), lines, elapsed);
+            return new VmResult(VmOutcome.PANIC, panic.get().summary(), lines, elapsed);
         }
         if (exitCode != 0) {
             return new VmResult(VmOutcome.VMM_ERROR, "QEMU exited with status " + exitCode + ": "

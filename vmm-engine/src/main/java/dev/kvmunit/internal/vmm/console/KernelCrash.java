@@ -29,4 +29,12 @@ public record KernelCrash(Kind kind, String headline, List<String> lines) {
     public String text() {
         return String.join("\n", lines);
     }
+
+    /**
+     * The headline, then the report: what a {@code VmResult}'s detail carries, so that whoever
+     * reads it first reads what happened, not the lines the kernel printed before it.
+     */
+    public String summary() {
+        return headline + "\n" + text();
+    }
 }

@@ -6,7 +6,7 @@ package dev.kvmunit.internal.vmm.launch;
 public enum VmOutcome {
     /** The guest reset or powered off by itself (i8042 reset under {@code reboot=k}, shutdown event). */
     CLEAN_EXIT(0),
-    /** The guest kernel panicked; the detail carries the panic text. */
+    /** The guest kernel panicked; the detail is the panic headline, then the kernel's report. */
     PANIC(2),
     /** The wall-clock timeout expired and the VM was torn down. */
     TIMEOUT(3),

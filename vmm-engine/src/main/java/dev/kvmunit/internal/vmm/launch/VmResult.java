@@ -7,7 +7,8 @@ import java.util.List;
  * The end of one guest run.
  *
  * @param outcome          how it ended
- * @param detail           one human sentence: the panic line, the KVM exit data, the timeout
+ * @param detail           one human sentence first: the panic headline, the KVM exit data, the timeout;
+ *                         a panic's detail goes on with the kernel's report, a line per line
  * @param lastConsoleLines the tail of the guest console, for failure messages
  * @param elapsed          wall-clock time from launch to exit
  */

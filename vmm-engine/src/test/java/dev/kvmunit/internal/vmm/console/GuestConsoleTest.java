@@ -36,6 +36,21 @@ class GuestConsoleTest {
     }
 
     @Test
+    void aPanicsSummaryLeadsWithTheHeadlineThenTheReportWithWhatCameBefore() {
+        print("kvmunit-init: serving requests\n");
+        print("[    6.5] sysrq: Trigger a crash\n");
+        print("[    6.6] Kernel panic - not syncing: sysrq triggered crash\n");
+        print("[    6.7] ---[ end Kernel panic - not syncing: sysrq triggered crash ]---\n");
+        assertEquals("""
+                Kernel panic - not syncing: sysrq triggered crash
+                kvmunit-init: serving requests
+                [    6.5] sysrq: Trigger a crash
+                [    6.6] Kernel panic - not syncing: sysrq triggered crash
+                [    6.7] ---[ end Kernel panic - not syncing: sysrq triggered crash ]---""",
+                console.end().orElseThrow().summary());
+    }
+
+    @Test
     void anOopsAloneIsNoPanic() {
         print("[    2.0] BUG: kernel NULL pointer dereference, address: 0000000000000000\n");
         print("[    2.0] Oops: 0000 [#1] PREEMPT SMP\n");
