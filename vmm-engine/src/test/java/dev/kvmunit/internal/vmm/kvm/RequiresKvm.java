@@ -1,10 +1,10 @@
 package dev.kvmunit.internal.vmm.kvm;
 
-import dev.kvmunit.internal.vmm.launch.TestEnforcement;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import dev.kvmunit.internal.vmm.launch.TestEnforcement;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
