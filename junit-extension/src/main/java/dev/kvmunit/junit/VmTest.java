@@ -35,8 +35,8 @@ import java.lang.annotation.Target;
  * them; last the test's own {@link #files()}, written for this test alone.
  *
  * <p>Without a usable KVM (and without QEMU for the nested rig) the test is skipped with the
- * reason, unless the environment variable {@code CI} is {@code true}: there it runs, and
- * fails saying what is missing.
+ * reason, unless the environment variable {@code CI} is {@code true} (in any letter case):
+ * there it runs, and fails saying what is missing.
  */
 @Target({ElementType.METHOD, ElementType.ANNOTATION_TYPE})
 @Retention(RetentionPolicy.RUNTIME)

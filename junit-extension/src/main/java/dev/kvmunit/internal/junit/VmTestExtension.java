@@ -7,6 +7,7 @@ import dev.kvmunit.internal.rig.VmLaunchers;
 import dev.kvmunit.internal.vmm.kernel.KernelResolver;
 import dev.kvmunit.internal.vmm.kernel.MissingKernelOptionException;
 import dev.kvmunit.internal.vmm.kernel.ResolvedKernel;
+import dev.kvmunit.internal.vmm.launch.TestEnforcement;
 import dev.kvmunit.internal.vmm.launch.VmResult;
 import org.junit.jupiter.api.MediaType;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -41,7 +42,7 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(VmTestExtension.class);
 
     private final Supplier<Optional<String>> unavailableReason;
-    private final Function<String, String> environment;
+    private final TestEnforcement enforcement;
 
     /** What JUnit instantiates: this host's launchers and this process's environment. */
     public VmTestExtension() {
@@ -50,7 +51,7 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
 
     VmTestExtension(Supplier<Optional<String>> unavailableReason, Function<String, String> environment) {
         this.unavailableReason = unavailableReason;
-        this.environment = environment;
+        this.enforcement = new TestEnforcement(environment);
     }
 
     @Override
@@ -62,10 +63,9 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
         if (problem.isEmpty()) {
             return ConditionEvaluationResult.enabled("this host can boot guests");
         }
-        if ("true".equals(environment.apply("CI"))) {
-            return ConditionEvaluationResult.enabled("CI=true: VM tests must run; this one will fail: " + problem.get());
-        }
-        return ConditionEvaluationResult.disabled("no usable KVM: " + problem.get());
+        TestEnforcement.Verdict verdict = enforcement.lacking("no usable KVM: " + problem.get());
+        return verdict.skips() ? ConditionEvaluationResult.disabled(verdict.message())
+                : ConditionEvaluationResult.enabled(verdict.message());
     }
 
     @Override

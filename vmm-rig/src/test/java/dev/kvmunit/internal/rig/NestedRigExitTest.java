@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Our engine inside the rig, on the ways a run can end and the shapes a kernel comes in: more
@@ -95,8 +94,7 @@ class NestedRigExitTest {
      * its last 4 bytes are the decompressed size, which the zstd tool does not want.
      */
     private static Path extractVmlinux(Path bzImage, Path target) throws Exception {
-        boolean ci = "true".equals(System.getenv("CI"));
-        assumeTrue(ci || Files.isExecutable(Path.of("/usr/bin/zstd")), "needs zstd: sudo apt-get install zstd");
+        RigTestGate.requireInstalled(Path.of("/usr/bin/zstd"), "zstd");
         ByteBuffer image = ByteBuffer.wrap(Files.readAllBytes(bzImage)).order(ByteOrder.LITTLE_ENDIAN);
         int setupSectors = image.get(0x1F1) == 0 ? 4 : image.get(0x1F1) & 0xFF;
         int start = (setupSectors + 1) * 512 + image.getInt(0x248);

@@ -34,6 +34,11 @@ public final class KvmVm implements AutoCloseable {
         this.vcpuMmapSize = vcpuMmapSize;
     }
 
+    /** The VM's file descriptor number. */
+    int fd() {
+        return fd.fd();
+    }
+
     /**
      * Where KVM on Intel keeps the three pages of the real-mode TSS it needs to run real-mode
      * code under VMX. Must be guest-physical space that is neither RAM nor MMIO.

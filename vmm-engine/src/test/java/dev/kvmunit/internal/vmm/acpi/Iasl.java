@@ -3,7 +3,9 @@ package dev.kvmunit.internal.vmm.acpi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kvmunit.internal.vmm.launch.TestEnforcement;
+import org.opentest4j.TestAbortedException;
 
 import java.io.File;
 import java.io.IOException;
@@ -17,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs ACPICA's disassembler ({@code iasl -d}) on a table, the independent check that our
- * bytes are what the spec says. Skips when iasl is not installed, except on CI.
+ * bytes are what the spec says. Without iasl the test skips, or fails under {@code CI=true}.
  */
 final class Iasl {
     private static final String INSTALL_HINT = "iasl (ACPICA) is not installed; install it with"
@@ -26,13 +28,9 @@ final class Iasl {
     private Iasl() {
     }
 
-    /** Skips the calling test (or fails it on CI, where CI is set) when iasl is missing. */
+    /** Skips the calling test when iasl is missing, or fails it where {@link TestEnforcement} says. */
     static void assumeInstalled() {
-        boolean found = findOnPath() != null;
-        if (!found && System.getenv("CI") != null) {
-            throw new AssertionError(INSTALL_HINT);
-        }
-        assumeTrue(found, INSTALL_HINT);
+        TestEnforcement.ofProcess().require(findOnPath() != null, INSTALL_HINT, TestAbortedException::new);
     }
 
     private static Path findOnPath() {

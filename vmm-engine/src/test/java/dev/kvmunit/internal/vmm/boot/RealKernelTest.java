@@ -1,44 +1,26 @@
 package dev.kvmunit.internal.vmm.boot;
 
+import dev.kvmunit.internal.vmm.kernel.RealKernels;
 import dev.kvmunit.internal.vmm.memory.GuestMemory;
 import dev.kvmunit.internal.vmm.memory.MemoryLayout;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/**
- * Parses and lays out a real kernel when one is at hand: env {@code KVMUNIT_TEST_KERNEL}, else
- * the first bzImage or vmlinux in the kvmunit cache. Skipped otherwise.
- */
+/** Parses and lays out a real kernel: the one {@link RealKernels} names or provisions. */
 class RealKernelTest {
     private static final long MIB = 1 << 20;
-    private static Path kernelPath;
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void findKernel() {
-        kernelPath = Optional.ofNullable(System.getenv("KVMUNIT_TEST_KERNEL")).filter(s -> !s.isBlank()).map(Path::of)
-                .or(RealKernelTest::cachedKernel).orElse(null);
-    }
-
     @Test
     void parsesAndLaysOutTheKernel() {
-        assumeTrue(kernelPath != null, "no real kernel: set KVMUNIT_TEST_KERNEL to a bzImage or vmlinux, "
-                + "or let kvmunit provision one into its cache");
-        KernelImage kernel = KernelImage.load(kernelPath);
+        KernelImage kernel = KernelImage.load(RealKernels.image());
         assertTrue(kernel.footprintEnd() > MemoryLayout.KERNEL_START);
         assertTrue(kernel.maxCommandLineLength() >= 255);
         if (kernel instanceof BzImage bz) {
@@ -72,24 +54,5 @@ class RealKernelTest {
             System.arraycopy(original, field[0] - 0x1F1, restored, field[0] - 0x1F1, field[1]);
         }
         return restored;
-    }
-
-    private static Optional<Path> cachedKernel() {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path cache = (xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache"))
-                .resolve("kvmunit");
-        if (!Files.isDirectory(cache)) {
-            return Optional.empty();
-        }
-        try (Stream<Path> files = Files.walk(cache, 6)) {
-            return files.filter(Files::isRegularFile).filter(RealKernelTest::looksLikeKernel).sorted().findFirst();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static boolean looksLikeKernel(Path file) {
-        String name = file.getFileName().toString();
-        return name.startsWith("vmlinuz") || name.equals("bzImage") || name.equals("vmlinux");
     }
 }

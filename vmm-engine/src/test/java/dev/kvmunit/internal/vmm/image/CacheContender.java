@@ -1,37 +1,37 @@
 package dev.kvmunit.internal.vmm.image;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 
 /**
- * One of several JVMs asking the cache for the same base at the same moment (started by
- * {@link ImageCacheAcrossJvmsTest}). Arguments: cache root, start time in epoch millis. Prints
- * {@code built <key>} or {@code reused <key>}. Its build is slowed down so that the others
- * certainly arrive while it still holds the lock.
+ * One of several JVMs asking the cache for the same base (started by
+ * {@link ImageCacheAcrossJvmsTest}). Argument: the cache root. Prints {@code building} when its
+ * build starts, which happens only while it holds the key's lock, and then waits for a line on
+ * stdin before it writes the archive, so the test decides when the lock is let go. Ends by
+ * printing {@code built <key>} or {@code reused <key>}.
  */
 public final class CacheContender {
     private CacheContender() {
     }
 
+    /** What every contender asks for. */
+    static InitramfsContents contents() {
+        return new InitramfsContents().file("/payload", 0644, new byte[3 << 20]).charDevice("/dev/console", 0600, 5, 1);
+    }
+
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args[0]);
-        long startAt = Long.parseLong(args[1]);
         ImageCache cache = new ImageCache(root, new FileDigestCache(root.resolve("digests").resolve("files.tsv")),
                 (contents, out) -> {
-                    try {
-                        Thread.sleep(1500);
-                    } catch (InterruptedException e) {
-                        throw new java.io.InterruptedIOException("interrupted while holding the build lock");
-                    }
+                    System.out.println("building");
+                    System.out.flush();
+                    new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
                     InitramfsWriter.write(contents, out);
                 }, Clock.systemUTC());
-        InitramfsContents contents = new InitramfsContents().file("/payload", 0644, new byte[3 << 20])
-                .charDevice("/dev/console", 0600, 5, 1);
-        long wait = startAt - System.currentTimeMillis();
-        if (wait > 0) {
-            Thread.sleep(wait);
-        }
-        CachedImage image = cache.base(contents);
+        CachedImage image = cache.base(contents());
         System.out.println((image.built() ? "built " : "reused ") + image.key());
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,8 +15,10 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.kvmunit.internal.vmm.launch.TestEnforcement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.TestAbortedException;
 
 /** The closure must match what the host's own loader loads, as reported by ldd. */
 class ElfClosureTest {
@@ -34,7 +35,8 @@ class ElfClosureTest {
     @Test
     void stressNgResolvesToWhatTheLoaderLoads() throws Exception {
         Path stressNg = Path.of("/usr/bin/stress-ng");
-        assumeTrue(Files.isExecutable(stressNg), "Debian's stress-ng is not installed");
+        TestEnforcement.ofProcess().require(Files.isExecutable(stressNg),
+                "Debian's stress-ng is not installed: sudo apt-get install stress-ng", TestAbortedException::new);
         assertClosureMatchesLdd(stressNg);
     }
 

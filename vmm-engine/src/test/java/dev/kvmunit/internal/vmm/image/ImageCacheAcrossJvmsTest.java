@@ -1,7 +1,6 @@
 package dev.kvmunit.internal.vmm.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,12 +8,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import dev.kvmunit.internal.vmm.sys.FileLockWaiters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Several JVMs that want the same base at once: exactly one builds it, the others reuse it. */
+/**
+ * Several JVMs that want the same base at once: one builds it while the others queue on the
+ * key's lock, and those reuse what it built. The builder finishes only when the test has seen
+ * every other JVM blocked on that lock, so the overlap is certain, not a matter of timing.
+ */
 class ImageCacheAcrossJvmsTest {
     private static final int JVMS = 3;
 
@@ -24,31 +29,62 @@ class ImageCacheAcrossJvmsTest {
     @Test
     void concurrentJvmsBuildOnce() throws Exception {
         Path root = dir.resolve("cache");
-        long startAt = System.currentTimeMillis() + 3000;
+        String key = ImageKey.of(CacheContender.contents(), new FileDigestCache(dir.resolve("digests.tsv")));
         List<Process> processes = new ArrayList<>();
-        for (int i = 0; i < JVMS; i++) {
-            processes.add(new ProcessBuilder(javaCommand(), "-cp", testClassPath(), CacheContender.class.getName(),
-                    root.toString(), Long.toString(startAt))
-                    .redirectError(dir.resolve("stderr-" + i + ".txt").toFile())
-                    .redirectOutput(dir.resolve("stdout-" + i + ".txt").toFile())
-                    .start());
-        }
-        List<String> reports = new ArrayList<>();
-        for (int i = 0; i < JVMS; i++) {
-            Process process = processes.get(i);
-            if (!process.waitFor(2, TimeUnit.MINUTES)) {
-                processes.forEach(Process::destroyForcibly);
-                throw new AssertionError("contender " + i + " did not finish");
+        try {
+            for (int i = 0; i < JVMS; i++) {
+                processes.add(new ProcessBuilder(javaCommand(), "-cp", testClassPath(), CacheContender.class.getName(),
+                        root.toString())
+                        .redirectError(dir.resolve("stderr-" + i + ".txt").toFile())
+                        .redirectOutput(dir.resolve("stdout-" + i + ".txt").toFile())
+                        .start());
             }
-            String stderr = Files.readString(dir.resolve("stderr-" + i + ".txt"), StandardCharsets.UTF_8);
-            assertEquals(0, process.exitValue(), () -> "contender failed: " + stderr);
-            reports.add(Files.readString(dir.resolve("stdout-" + i + ".txt"), StandardCharsets.UTF_8).strip());
-        }
+            Set<Long> pids = Set.copyOf(processes.stream().map(Process::pid).toList());
 
-        assertEquals(1, reports.stream().filter(r -> r.startsWith("built ")).count(), reports::toString);
-        assertEquals(JVMS - 1, reports.stream().filter(r -> r.startsWith("reused ")).count(), reports::toString);
-        assertEquals(1, reports.stream().map(r -> r.substring(r.indexOf(' ') + 1)).distinct().count(), reports::toString);
-        assertEquals(1, new ImageCache(root).list().size());
+            Set<Long> queued = FileLockWaiters.await(root.resolve("images").resolve(key + ".lock"),
+                    waiters -> waiters.containsAll(pids) || waiters.size() == JVMS - 1 && pids.containsAll(waiters),
+                    () -> problem(processes));
+            for (Process process : processes) {
+                process.getOutputStream().write('\n');
+                process.getOutputStream().close();
+            }
+
+            List<String> reports = new ArrayList<>();
+            for (int i = 0; i < JVMS; i++) {
+                Process process = processes.get(i);
+                if (!process.waitFor(2, TimeUnit.MINUTES)) {
+                    throw new AssertionError("contender " + i + " did not finish");
+                }
+                String stderr = Files.readString(dir.resolve("stderr-" + i + ".txt"), StandardCharsets.UTF_8);
+                assertEquals(0, process.exitValue(), () -> "contender failed: " + stderr);
+                List<String> lines = stdout(i);
+                String expected = queued.contains(process.pid()) ? "reused " + key : "built " + key;
+                assertEquals(expected, lines.get(lines.size() - 1), "contender " + i + " printed " + lines);
+            }
+            assertEquals(1, new ImageCache(root).list().size());
+        } finally {
+            processes.forEach(Process::destroyForcibly);
+        }
+    }
+
+    /** Why the contenders cannot all be queued behind one builder, or null while they still may be. */
+    private String problem(List<Process> processes) {
+        int building = 0;
+        for (int i = 0; i < processes.size(); i++) {
+            if (!processes.get(i).isAlive()) {
+                return "contender " + i + " ended while the build should hold the lock: " + stdout(i);
+            }
+            building += stdout(i).contains("building") ? 1 : 0;
+        }
+        return building > 1 ? building + " contenders build at once: the key's lock did not keep them out" : null;
+    }
+
+    private List<String> stdout(int contender) {
+        try {
+            return Files.readAllLines(dir.resolve("stdout-" + contender + ".txt"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String javaCommand() {

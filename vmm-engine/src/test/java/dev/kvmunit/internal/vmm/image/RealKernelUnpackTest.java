@@ -1,7 +1,6 @@
 package dev.kvmunit.internal.vmm.image;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,15 +11,17 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
-import dev.kvmunit.internal.vmm.kernel.KernelProvisioner;
+import dev.kvmunit.internal.vmm.kernel.RealKernels;
+import dev.kvmunit.internal.vmm.launch.TestEnforcement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.TestAbortedException;
 
 /**
  * The final judge: a real kernel (under QEMU TCG, which runs anywhere) unpacks a cached base plus
- * an overlay and runs our /init from it. Needs a bzImage with RD_LZ4 (Debian's cloud kernel), named
- * by system property {@code kvmunit.test.kernel} or env {@code KVMUNIT_TEST_KERNEL}; skipped
- * without one or without qemu-system-x86_64.
+ * an overlay and runs our /init from it. Needs a bzImage with RD_LZ4 (Debian's cloud kernel, which
+ * {@link RealKernels} provisions) and qemu-system-x86_64; without QEMU it skips, or fails under
+ * {@code CI=true}.
  */
 class RealKernelUnpackTest {
     private static final String INIT_SOURCE = """
@@ -50,16 +51,9 @@ class RealKernelUnpackTest {
 
     @Test
     void kernelUnpacksBaseAndOverlayAndRunsInit() throws Exception {
-        String kernel = System.getProperty("kvmunit.test.kernel", System.getenv("KVMUNIT_TEST_KERNEL"));
-        boolean ci = "true".equals(System.getenv("CI"));
-        if (kernel == null && ci) {
-            // CI always has a kernel: the one every VM test provisions.
-            kernel = KernelProvisioner.forCurrentUser().provisionDefault().image().toString();
-        }
-        assumeTrue(kernel != null && Files.isRegularFile(Path.of(kernel)),
-                "set -Dkvmunit.test.kernel=/path/to/bzImage (or KVMUNIT_TEST_KERNEL) to run this test");
-        assumeTrue(ci || onPath("qemu-system-x86_64"),
-                "qemu-system-x86_64 (Debian qemu-system-x86) is not installed");
+        TestEnforcement.ofProcess().require(onPath("qemu-system-x86_64"),
+                "qemu-system-x86_64 is not installed: sudo apt-get install qemu-system-x86", TestAbortedException::new);
+        Path kernel = RealKernels.image();
 
         Path init = dir.resolve("init");
         Processes.run(dir, null, List.of("gcc", "-static", "-O2", "-o", init.toString(),
@@ -81,7 +75,7 @@ class RealKernelUnpackTest {
             out.write(overlay);
         }
 
-        String console = boot(Path.of(kernel), initrd);
+        String console = boot(kernel, initrd);
 
         assertTrue(console.contains("KVMUNIT-IMAGE args=--from-overlay console=1 link=motd motd=overlay big=20000000"),
                 console);

@@ -2,10 +2,11 @@ package dev.kvmunit.internal.vmm.kernel;
 
 import dev.kvmunit.internal.vmm.boot.BzImage;
 import dev.kvmunit.internal.vmm.boot.KernelImage;
+import dev.kvmunit.internal.vmm.launch.TestEnforcement;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.TestAbortedException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,19 +16,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Really provisions Debian's 6.12 cloud kernel through apt and the network. Runs in CI (env
- * CI set) or with {@code -Dkvmunit.test.network=true}; needs apt with Debian's lists.
+ * Really provisions Debian's 6.12 cloud kernel through apt and the network, into an empty cache,
+ * so it downloads every time: it runs under {@code CI=true} or with
+ * {@code -Dkvmunit.test.network=true}, and skips elsewhere. Needs apt with Debian's lists.
  */
 @Tag("network")
-@EnabledIf("networkAllowed")
 class DebianCloudKernelNetworkTest {
-
-    static boolean networkAllowed() {
-        return System.getenv("CI") != null || Boolean.getBoolean("kvmunit.test.network");
-    }
 
     @Test
     void provisionsTheDefaultCloudKernel(@TempDir Path cacheDir) {
+        TestEnforcement enforcement = TestEnforcement.ofProcess();
+        enforcement.require(enforcement.enforced() || Boolean.getBoolean("kvmunit.test.network"),
+                "downloads a kernel package: run with -Dkvmunit.test.network=true", TestAbortedException::new);
         List<String> progress = new ArrayList<>();
         KernelProvisioner provisioner = new KernelProvisioner(CommandRunner.processes(), new KernelCache(cacheDir),
                 line -> {

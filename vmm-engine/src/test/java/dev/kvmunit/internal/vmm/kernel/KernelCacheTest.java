@@ -1,5 +1,6 @@
 package dev.kvmunit.internal.vmm.kernel;
 
+import dev.kvmunit.internal.vmm.sys.FileLockWaiters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,8 +117,11 @@ class KernelCacheTest {
             assertEquals("locked", fromHolder.readLine());
 
             Future<Boolean> markerSeenUnderLock = pool.submit(() -> new KernelCache(temp).underLock(() -> Files.exists(marker)));
-            // Give a broken lock the chance to let this JVM in early; a working one keeps it waiting.
-            Thread.sleep(300);
+            // Linux lists this JVM as blocked on the lock the other JVM holds; a broken lock lets it in instead.
+            long self = ProcessHandle.current().pid();
+            FileLockWaiters.await(temp.resolve(".lock"), waiters -> waiters.contains(self),
+                    () -> markerSeenUnderLock.isDone() ? "this JVM got the lock while the other JVM still held it" : null);
+            assertFalse(markerSeenUnderLock.isDone(), "this JVM went ahead while waiting for the other JVM");
             holder.getOutputStream().write('\n');
             holder.getOutputStream().close();
 

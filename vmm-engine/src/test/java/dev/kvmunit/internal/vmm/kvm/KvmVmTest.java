@@ -3,6 +3,7 @@ package dev.kvmunit.internal.vmm.kvm;
 import dev.kvmunit.internal.vmm.devices.IrqLine;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,11 +16,17 @@ class KvmVmTest {
             KvmVm vm = kvm.createVm();
             vm.createIrqchip();
             IrqLine line = vm.irqLine(4);
-            line.pulse();
+            assertDoesNotThrow(line::pulse, "the line reaches the irqchip of the open VM");
+            int number = vm.fd();
             vm.close();
 
-            line.pulse(); // must neither throw nor reach whatever now owns the fd number
-            vm.close();
+            // The number now names a VM without an irqchip, where KVM_IRQ_LINE fails: a pulse
+            // that reached it would throw.
+            try (KvmVm next = kvm.createVm(); RecycledFdNumber recycled = RecycledFdNumber.reuse(number, next.fd())) {
+                assertThrows(KvmException.class, () -> next.setIrqLevel(4, true));
+                assertDoesNotThrow(line::pulse, "the closed VM's line reached fd " + number + ", now another VM's");
+            }
+            assertDoesNotThrow(vm::close, "closing twice does nothing");
         }
     }
 
