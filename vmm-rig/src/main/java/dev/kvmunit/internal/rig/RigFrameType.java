@@ -29,7 +29,7 @@ public enum RigFrameType {
     AGENT_FROM_GUEST(10),
     /** L1 to host: the guest run ended. Payload: {@link ResultMessage}. */
     RESULT(11),
-    /** Either way: the request with this id failed. Payload: UTF-8 message. */
+    /** L1 to host: the request with this id failed. Payload: string message. */
     ERROR(12),
     /** Host to L1: stop serving and power L1 off. Empty payload. */
     SHUTDOWN(13),
