@@ -3,15 +3,12 @@ package dev.kvmunit.internal.vmm.kernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 /**
  * Provides Debian's cloud kernel ({@code linux-image-REL-cloud-amd64-unsigned}) without root:
@@ -27,15 +24,13 @@ public final class KernelProvisioner {
     public static final VersionPrefix DEFAULT_SERIES = new VersionPrefix("6.12");
 
     private static final String PACKAGE_PATTERN = "^linux-image-[0-9].*-cloud-amd64-unsigned$";
-    private static final String NO_APT_FIX = "this needs Debian/Ubuntu's apt; elsewhere set KVMUNIT_KERNEL"
-            + " (or -Dkvmunit.kernel) to a kernel image";
 
-    private final CommandRunner commands;
+    private final Apt apt;
     private final KernelCache cache;
     private final Consumer<String> progress;
 
     public KernelProvisioner(CommandRunner commands, KernelCache cache, Consumer<String> progress) {
-        this.commands = Objects.requireNonNull(commands, "commands");
+        this.apt = new Apt(commands, "set KVMUNIT_KERNEL (or -Dkvmunit.kernel) to a kernel image");
         this.cache = Objects.requireNonNull(cache, "cache");
         this.progress = Objects.requireNonNull(progress, "progress");
     }
@@ -90,50 +85,17 @@ public final class KernelProvisioner {
 
     /** Asks apt which cloud kernel packages it has and picks the newest by Debian version order. */
     public Optional<DebianKernelPackage> newestPackage(VersionPrefix prefix) {
-        List<String> names = apt(List.of("apt-cache", "search", "--names-only", PACKAGE_PATTERN)).stdout().lines()
+        List<String> names = apt.query(List.of("apt-cache", "search", "--names-only", PACKAGE_PATTERN)).stdout().lines()
                 .map(line -> line.split(" ", 2)[0].strip())
                 .filter(name -> name.matches(PACKAGE_PATTERN))
                 .toList();
         if (names.isEmpty()) {
             return Optional.empty();
         }
-        List<String> show = new ArrayList<>(List.of("apt-cache", "show", "--no-all-versions"));
-        show.addAll(names);
-        return parseStanzas(apt(show).stdout()).stream()
+        return apt.candidates(names).stream()
+                .map(p -> new DebianKernelPackage(p.name(), p.version(), DebianKernelPackage.releaseOf(p.name()), p.size()))
                 .filter(p -> p.matches(prefix))
                 .max(Comparator.comparing(DebianKernelPackage::version));
-    }
-
-    /** Reads Package/Version/Size out of apt-cache show's RFC822-like stanzas. */
-    static List<DebianKernelPackage> parseStanzas(String text) {
-        List<DebianKernelPackage> packages = new ArrayList<>();
-        for (String stanza : text.split("\\R\\s*\\R")) {
-            String name = null;
-            String version = null;
-            long size = 0;
-            for (String line : stanza.lines().toList()) {
-                if (line.startsWith("Package:")) {
-                    name = line.substring(8).strip();
-                } else if (line.startsWith("Version:")) {
-                    version = line.substring(8).strip();
-                } else if (line.startsWith("Size:")) {
-                    size = parseSize(line.substring(5).strip());
-                }
-            }
-            if (name != null && version != null) {
-                packages.add(new DebianKernelPackage(name, DebianVersion.parse(version),
-                        DebianKernelPackage.releaseOf(name), size));
-            }
-        }
-        return packages;
-    }
-
-    private static long parseSize(String text) {
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     private KernelTree downloadAndUnpack(DebianKernelPackage pkg) throws IOException {
@@ -141,8 +103,8 @@ public final class KernelProvisioner {
         try {
             Path download = Files.createDirectory(staging.resolve("download"));
             Path tree = Files.createDirectory(staging.resolve("tree"));
-            progress.accept("downloading " + pkg + " (" + megabytes(pkg.size()) + ") with apt-get download");
-            Path deb = download(pkg, download);
+            progress.accept("downloading " + pkg + " (" + Apt.megabytes(pkg.size()) + ") with apt-get download");
+            Path deb = apt.download(new Apt.Package(pkg.name(), pkg.version(), pkg.size()), download);
             progress.accept("unpacking " + deb.getFileName() + " into " + cache.directory().resolve(pkg.release()));
             DebPackage.Extraction extraction = new DebPackage(deb).extract(tree, selectionFor(pkg.release()));
             KernelTree staged = new KernelTree(tree, pkg.release());
@@ -150,7 +112,7 @@ public final class KernelProvisioner {
                 throw new KernelException(pkg + " contains no boot/vmlinuz-" + pkg.release()
                         + "; it is not a kernel image package kvmunit understands");
             }
-            progress.accept("unpacked " + extraction.files() + " files (" + megabytes(extraction.bytes()) + ")");
+            progress.accept("unpacked " + extraction.files() + " files (" + Apt.megabytes(extraction.bytes()) + ")");
             writeModuleIndex(staged);
             return cache.publish(tree, pkg.release());
         } finally {
@@ -168,20 +130,6 @@ public final class KernelProvisioner {
         });
     }
 
-    private Path download(DebianKernelPackage pkg, Path into) throws IOException {
-        CommandRunner.Result result = apt(List.of("apt-get", "download", pkg.name() + "=" + pkg.version()), into);
-        if (!result.succeeded()) {
-            throw new KernelException("apt-get download " + pkg.name() + "=" + pkg.version() + " failed (exit "
-                    + result.exitCode() + "): " + result.stderr().strip()
-                    + "\nCheck the network and apt's sources (`sudo apt-get update`), or set KVMUNIT_KERNEL");
-        }
-        try (Stream<Path> files = Files.list(into)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".deb")).findFirst()
-                    .orElseThrow(() -> new KernelException("apt-get download " + pkg.name()
-                            + " reported success but left no .deb; its output was: " + result.stdout().strip()));
-        }
-    }
-
     /** Image, config and the module tree; System.map and documentation are not needed. */
     static Predicate<String> selectionFor(String release) {
         String modules = "lib/modules/" + release;
@@ -190,27 +138,5 @@ public final class KernelProvisioner {
                 || name.equals("boot/config-" + release)
                 || name.equals(modules) || name.startsWith(modules + "/")
                 || name.equals(usrModules) || name.startsWith(usrModules + "/");
-    }
-
-    /** Runs an apt query whose failure means apt's lists are not usable. */
-    private CommandRunner.Result apt(List<String> command) {
-        CommandRunner.Result result = apt(command, Path.of(System.getProperty("java.io.tmpdir")));
-        if (!result.succeeded()) {
-            throw new KernelException(String.join(" ", command) + " failed (exit " + result.exitCode() + "): "
-                    + result.stderr().strip() + "\nRun `sudo apt-get update`, or set KVMUNIT_KERNEL");
-        }
-        return result;
-    }
-
-    private CommandRunner.Result apt(List<String> command, Path cwd) {
-        try {
-            return commands.run(command, cwd);
-        } catch (IOException e) {
-            throw new KernelException("cannot run " + command.get(0) + " (" + e.getMessage() + "): " + NO_APT_FIX, e);
-        }
-    }
-
-    private static String megabytes(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 }
