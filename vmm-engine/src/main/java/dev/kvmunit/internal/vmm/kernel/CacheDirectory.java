@@ -7,9 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -48,19 +51,42 @@ public final class CacheDirectory {
 
     /** Runs work holding the lock that serialises all writers of this directory, in and across JVMs. */
     public <T> T underLock(LockedWork<T> work) {
+        return underLock(work, waited -> { });
+    }
+
+    /**
+     * Like {@link #underLock(LockedWork)}, telling waiting how long this thread has waited, about
+     * once a second, while another thread or JVM holds the lock (writers that work for minutes
+     * make their waiters say so).
+     */
+    public <T> T underLock(LockedWork<T> work, Consumer<Duration> waiting) {
+        long start = System.nanoTime();
         ReentrantLock local = IN_PROCESS_LOCKS.computeIfAbsent(directory, d -> new ReentrantLock());
-        local.lock();
+        try {
+            while (!local.tryLock(1, TimeUnit.SECONDS)) {
+                waiting.accept(Duration.ofNanos(System.nanoTime() - start));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KernelException("interrupted while waiting for the lock of the " + description + " " + directory, e);
+        }
         try {
             Files.createDirectories(directory);
             try (FileChannel channel = FileChannel.open(directory.resolve(LOCK_FILE),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                channel.lock(); // released when the channel closes
+                while (channel.tryLock() == null) { // released when the channel closes
+                    waiting.accept(Duration.ofNanos(System.nanoTime() - start));
+                    Thread.sleep(1000);
+                }
                 removeAbandonedStaging();
                 return work.run();
             }
         } catch (IOException e) {
             throw new KernelException("cannot update the " + description + " " + directory + ": " + e.getMessage()
                     + " (check that it is writable, or set XDG_CACHE_HOME)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KernelException("interrupted while waiting for the lock of the " + description + " " + directory, e);
         } finally {
             local.unlock();
         }

@@ -7,8 +7,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -24,8 +27,11 @@ import java.util.stream.Collectors;
  *       {@code /lib/modules/$(uname -r)}, if this user can read it,</li>
  *   <li>the provisioned default: the newest Debian 6.12 cloud kernel, fetched with apt.</li>
  * </ol>
+ * A caller may put a step between 3 and 4 ({@link #resolvePreferring}): tests with a sched_ext
+ * scheduler prefer the kernel named "sched-ext".
  * A value (steps 1-3) is, in this order of interpretation: a path to a kernel image (bzImage
- * or ELF vmlinux; anything containing '/' or naming an existing file), the release name of a
+ * or ELF vmlinux; anything containing '/'), a name given with {@link #withNamedKernel} (kernels
+ * made elsewhere, such as the sched_ext build), a path to an existing file, the release name of a
  * cached kernel (e.g. {@code 6.12.117+deb12-cloud-amd64}), or a version prefix (e.g.
  * {@code 6.12}: the newest cached kernel that matches, else the newest matching Debian cloud
  * kernel, provisioned). For an image given by path, the release comes from its file name
@@ -44,6 +50,7 @@ public final class KernelResolver {
     private final KernelCache cache;
     private final Path hostRoot;
     private final Supplier<KernelProvisioner> provisioner;
+    private final Map<String, Supplier<ResolvedKernel>> named;
 
     /**
      * @param properties  system property lookup
@@ -59,6 +66,26 @@ public final class KernelResolver {
         this.cache = Objects.requireNonNull(cache, "cache");
         this.hostRoot = Objects.requireNonNull(hostRoot, "hostRoot");
         this.provisioner = Objects.requireNonNull(provisioner, "provisioner");
+        this.named = Map.of();
+    }
+
+    private KernelResolver(KernelResolver base, Map<String, Supplier<ResolvedKernel>> named) {
+        this.properties = base.properties;
+        this.environment = base.environment;
+        this.cache = base.cache;
+        this.hostRoot = base.hostRoot;
+        this.provisioner = base.provisioner;
+        this.named = Map.copyOf(named);
+    }
+
+    /**
+     * This resolver, also understanding name as a value: the kernel comes from the supplier, called
+     * only when the name is resolved (it may build the kernel).
+     */
+    public KernelResolver withNamedKernel(String name, Supplier<ResolvedKernel> kernel) {
+        Map<String, Supplier<ResolvedKernel>> more = new HashMap<>(named);
+        more.put(name, kernel);
+        return new KernelResolver(this, more);
     }
 
     /** This process's properties and environment, the current user's cache, the real host. */
@@ -74,17 +101,37 @@ public final class KernelResolver {
 
     /** @param explicit the annotation's or CLI's value; null or blank for none */
     public ResolvedKernel resolve(String explicit) {
+        return configured(explicit).orElseGet(this::unconfigured);
+    }
+
+    /**
+     * Like {@link #resolve(String)}, but when none of steps 1-3 names a kernel, the value
+     * preferred is resolved instead of steps 4-6.
+     *
+     * @param why why this caller prefers it, for the kernel's origin
+     */
+    public ResolvedKernel resolvePreferring(String explicit, String preferred, String why) {
+        return configured(explicit).orElseGet(() -> resolveValue(preferred, why + " (" + preferred + ")"));
+    }
+
+    /** Steps 1-3. */
+    private Optional<ResolvedKernel> configured(String explicit) {
         if (isSet(explicit)) {
-            return resolveValue(explicit.strip(), "the explicitly requested kernel");
+            return Optional.of(resolveValue(explicit.strip(), "the explicitly requested kernel"));
         }
         String property = properties.apply(PROPERTY);
         if (isSet(property)) {
-            return resolveValue(property.strip(), "system property " + PROPERTY);
+            return Optional.of(resolveValue(property.strip(), "system property " + PROPERTY));
         }
         String env = environment.apply(ENVIRONMENT);
         if (isSet(env)) {
-            return resolveValue(env.strip(), "environment variable " + ENVIRONMENT);
+            return Optional.of(resolveValue(env.strip(), "environment variable " + ENVIRONMENT));
         }
+        return Optional.empty();
+    }
+
+    /** Steps 4-6. */
+    private ResolvedKernel unconfigured() {
         Optional<KernelTree> cached = cache.newest();
         if (cached.isPresent()) {
             return fromTree(cached.get(), "newest kernel in " + cache.directory());
@@ -102,6 +149,13 @@ public final class KernelResolver {
     }
 
     private ResolvedKernel resolveValue(String value, String origin) {
+        Supplier<ResolvedKernel> namedKernel = named.get(value);
+        if (namedKernel != null) {
+            ResolvedKernel kernel = namedKernel.get();
+            parse(kernel.image(), origin + " (" + value + ")");
+            return new ResolvedKernel(kernel.image(), kernel.release(), kernel.modulesDir(), kernel.config(),
+                    origin + ": " + kernel.origin());
+        }
         Path path = Path.of(value);
         if (value.contains("/") || Files.exists(path)) {
             return fromImage(path.toAbsolutePath().normalize(), origin + " (" + value + ")");
@@ -116,6 +170,7 @@ public final class KernelResolver {
             return fromTree(tree, origin + " (version " + value + ")");
         }
         throw new KernelException("kernel '" + value + "' from " + origin + " is neither a kernel image file, nor a"
+                + (named.isEmpty() ? "" : " kernel name (" + String.join(", ", new TreeSet<>(named.keySet())) + "), nor a")
                 + " cached release (" + cachedReleases() + "), nor a version prefix like 6.12");
     }
 
