@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Parses {@code kvmunit boot --kernel K --initramfs F [--cpus N] [--memory MB] [--append ARGS]
@@ -15,9 +17,9 @@ import java.util.List;
  */
 final class BootArguments {
     static final String USAGE = String.join("\n",
-            "usage: kvmunit boot --kernel FILE [--initramfs FILE]... [--cpus N] [--memory MB]",
+            "usage: kvmunit boot --kernel FILE|sched-ext [--initramfs FILE]... [--cpus N] [--memory MB]",
             "                    [--append ARGS] [--timeout SECONDS]",
-            "  --kernel     bzImage or ELF vmlinux to boot",
+            "  --kernel     bzImage or ELF vmlinux to boot; sched-ext: kvmunit's sched_ext kernel (built on first use)",
             "  --initramfs  cpio archive (plain or compressed); repeat to concatenate",
             "  --cpus       number of vCPUs (default 1)",
             "  --memory     guest RAM in MiB (default 256)",
@@ -27,7 +29,8 @@ final class BootArguments {
     private BootArguments() {
     }
 
-    static VmSpec parse(List<String> args) {
+    /** @param namedKernels the image of a kernel that --kernel names rather than gives as a file, if it is one */
+    static VmSpec parse(List<String> args, Function<String, Optional<Path>> namedKernels) {
         Path kernel = null;
         List<Path> initramfs = new ArrayList<>();
         int cpus = 1;
@@ -44,7 +47,7 @@ final class BootArguments {
             }
             String value = args.get(++i);
             switch (flag) {
-                case "--kernel" -> kernel = existingFile(flag, value);
+                case "--kernel" -> kernel = namedKernels.apply(value).orElseGet(() -> existingFile(flag, value));
                 case "--initramfs" -> initramfs.add(existingFile(flag, value));
                 case "--cpus" -> cpus = positiveInt(flag, value);
                 case "--memory" -> memoryMb = positiveInt(flag, value);

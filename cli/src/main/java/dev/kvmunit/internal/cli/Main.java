@@ -1,5 +1,6 @@
 package dev.kvmunit.internal.cli;
 
+import dev.kvmunit.internal.kbuild.SchedExtKernel;
 import dev.kvmunit.internal.rig.VmLaunchers;
 import dev.kvmunit.internal.vmm.boot.KernelImage;
 import dev.kvmunit.internal.vmm.image.CacheCommand;
@@ -13,8 +14,10 @@ import dev.kvmunit.internal.vmm.launch.VmResult;
 import dev.kvmunit.internal.vmm.launch.VmSpec;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code kvmunit}: boot a kernel from the command line, manage cached kernels and images.
@@ -26,10 +29,11 @@ import java.util.List;
 public final class Main {
     static final int EXIT_CANNOT_RUN = 1;
     private static final String USAGE = String.join("\n",
-            "usage: kvmunit boot --kernel FILE [--initramfs FILE]... [--cpus N] [--memory MB] [--append ARGS]"
+            "usage: kvmunit boot --kernel FILE|sched-ext [--initramfs FILE]... [--cpus N] [--memory MB] [--append ARGS]"
                     + " [--timeout S]",
             "       kvmunit kernel list",
             "       kvmunit kernel provision [VERSION-PREFIX]   (default 6.12)",
+            "       kvmunit kernel build [--source DIR] [--fragment FILE]...",
             "       kvmunit cache list | clean [--older-than 7d]",
             "exit codes of boot: 0 clean guest exit, 2 panic, 3 timeout, 4 VMM error; 1 could not run");
 
@@ -47,7 +51,7 @@ public final class Main {
             }
             List<String> rest = args.subList(1, args.size());
             return switch (args.get(0)) {
-                case "boot" -> boot(BootArguments.parse(rest), out, err);
+                case "boot" -> boot(BootArguments.parse(rest, name -> namedKernel(name, err)), out, err);
                 case "kernel" -> kernel(rest, out);
                 case "cache" -> cache(rest, out, err);
                 case "-h", "--help", "help" -> {
@@ -60,6 +64,13 @@ public final class Main {
             err.println("kvmunit: " + e.getMessage());
             return EXIT_CANNOT_RUN;
         }
+    }
+
+    /** The kernels {@code --kernel} knows by name: {@value SchedExtKernel#NAME}, built on first use. */
+    private static Optional<Path> namedKernel(String name, PrintStream progress) {
+        return name.equals(SchedExtKernel.NAME)
+                ? Optional.of(SchedExtKernel.ensureBuilt(line -> progress.println("kvmunit: " + line)).image())
+                : Optional.empty();
     }
 
     private static int boot(VmSpec spec, PrintStream out, PrintStream err) {
@@ -81,18 +92,19 @@ public final class Main {
     }
 
     private static int kernel(List<String> args, PrintStream out) {
-        KernelCommands commands = KernelCommands.forCurrentUser(out);
         String action = args.isEmpty() ? "" : args.get(0);
         switch (action) {
-            case "list" -> commands.listCached();
+            case "list" -> KernelCommands.forCurrentUser(out).listCached();
             case "provision" -> {
+                KernelCommands commands = KernelCommands.forCurrentUser(out);
                 if (args.size() > 1) {
                     commands.provision(args.get(1));
                 } else {
                     commands.provisionDefault();
                 }
             }
-            default -> throw new UsageException("kernel needs list or provision\n" + USAGE);
+            case "build" -> KernelBuildCommand.run(KernelBuildCommand.parse(args.subList(1, args.size())), out);
+            default -> throw new UsageException("kernel needs list, provision or build\n" + USAGE);
         }
         return 0;
     }
