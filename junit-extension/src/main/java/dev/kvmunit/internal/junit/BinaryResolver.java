@@ -1,5 +1,7 @@
 package dev.kvmunit.internal.junit;
 
+import dev.kvmunit.internal.kbuild.BuiltKernel;
+
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -7,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -20,7 +23,10 @@ import java.util.Properties;
  * <li>the build output directories {@link #BUILD_OUTPUT_DIRECTORIES} under the working
  *     directory (under Surefire, the Maven module's directory), so a binary the build just made
  *     wins over an installed one;</li>
- * <li>the host's {@code PATH}, absolute entries only.</li>
+ * <li>the host's {@code PATH}, absolute entries only;</li>
+ * <li>for a scheduler, when the guest boots a kernel build ({@link BuiltKernel}), that build's
+ *     {@code schedulers/} directory: a name found nowhere else is one of the schedulers built with
+ *     the kernel.</li>
  * </ol>
  * A path given explicitly (1-3) must be an executable regular file or resolution fails; the
  * searched places (4-5) skip what is not one, as a shell does. Nothing is read beyond file
@@ -57,6 +63,20 @@ final class BinaryResolver {
      * @throws GuestBinaryException when nothing usable is found, naming every place looked
      */
     ResolvedBinary resolve(String name, String role) {
+        return resolve(name, role, Optional.empty());
+    }
+
+    /**
+     * A scheduler, looked for last in the schedulers of the booting kernel's build, if it is one.
+     *
+     * @throws GuestBinaryException when nothing usable is found, naming every place looked and the
+     *                              schedulers the build has
+     */
+    ResolvedBinary resolveScheduler(String name, Optional<BuiltKernel> bootingBuild) {
+        return resolve(name, "scheduler", bootingBuild);
+    }
+
+    private ResolvedBinary resolve(String name, String role, Optional<BuiltKernel> bootingBuild) {
         if (name.isBlank()) {
             throw new GuestBinaryException("a " + role + " name is empty: give a command name such as \"stress-ng\""
                     + " or a path to a binary");
@@ -101,9 +121,18 @@ final class BinaryResolver {
                 return new ResolvedBinary(role, name, candidate, "PATH");
             }
         }
+        if (bootingBuild.isPresent()) {
+            Path candidate = bootingBuild.get().schedulersDirectory().resolve(name);
+            if (usable(candidate, looked)) {
+                return new ResolvedBinary(role, name, candidate, "the booting kernel's build " + bootingBuild.get().key());
+            }
+        }
+        String built = bootingBuild.map(build -> ". The booting kernel's build " + build.directory() + " made "
+                + (build.schedulers().isEmpty() ? "no schedulers" : "only " + String.join(", ", build.schedulers())))
+                .orElse("");
         throw new GuestBinaryException(role + " '" + name + "' was not found; looked at: " + String.join(", ", looked)
-                + ". Install it on the host, build it into target/ or build/, or name the file with -D" + property
-                + "=/path/to/" + name + " or " + variable + "=/path/to/" + name);
+                + built + ". Install it on the host, build it into target/ or build/, or name the file with -D"
+                + property + "=/path/to/" + name + " or " + variable + "=/path/to/" + name);
     }
 
     private ResolvedBinary explicit(String value, String name, String role, String origin) {

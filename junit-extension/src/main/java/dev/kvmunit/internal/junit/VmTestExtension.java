@@ -3,6 +3,9 @@ package dev.kvmunit.internal.junit;
 import dev.kvmunit.junit.Guest;
 import dev.kvmunit.junit.VmTest;
 
+import dev.kvmunit.internal.kbuild.BuiltKernel;
+import dev.kvmunit.internal.kbuild.SchedExtKernel;
+import dev.kvmunit.internal.kbuild.SchedulerMatch;
 import dev.kvmunit.internal.rig.VmLaunchers;
 import dev.kvmunit.internal.vmm.kernel.KernelResolver;
 import dev.kvmunit.internal.vmm.kernel.MissingKernelOptionException;
@@ -90,12 +93,14 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
         }
         SharedLauncher shared = context.getRoot().getStore(NAMESPACE)
                 .getOrComputeIfAbsent(SharedLauncher.class, key -> new SharedLauncher(), SharedLauncher.class);
-        KernelResolver resolver = KernelResolver.forCurrentProcess();
-        ResolvedKernel kernel = config.kernel().isEmpty() ? resolver.resolve() : resolver.resolve(config.kernel());
+        ResolvedKernel kernel = resolveKernel(config);
         BinaryResolver binaries = BinaryResolver.forCurrentProcess();
         Optional<ResolvedBinary> scheduler = config.scheduler().value().isEmpty() ? Optional.empty()
-                : Optional.of(binaries.resolve(config.scheduler().value(), "scheduler"));
-        scheduler.ifPresent(binary -> requireSchedExt(kernel, binary));
+                : Optional.of(binaries.resolveScheduler(config.scheduler().value(), BuiltKernel.ofImage(kernel.image())));
+        scheduler.ifPresent(binary -> {
+            SchedulerMatch.require(binary.name(), binary.path(), kernel);
+            requireSchedExt(kernel, binary);
+        });
         List<ResolvedBinary> wanted = new ArrayList<>();
         for (String probe : config.probes()) {
             wanted.add(binaries.resolve(probe, "probe"));
@@ -113,6 +118,19 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
         return session;
     }
 
+    /**
+     * The annotation's kernel, else kvmunit.kernel/KVMUNIT_KERNEL, else, for a test with a
+     * scheduler, the {@value SchedExtKernel#NAME} kernel (built on first use, its progress on
+     * stderr, which Surefire shows), else the resolver's usual order.
+     */
+    private static ResolvedKernel resolveKernel(VmTest config) {
+        KernelResolver resolver = KernelResolver.forCurrentProcess().withNamedKernel(SchedExtKernel.NAME,
+                () -> SchedExtKernel.resolve(line -> System.err.println("[kvmunit] " + line)));
+        return config.scheduler().value().isEmpty() ? resolver.resolve(config.kernel())
+                : resolver.resolvePreferring(config.kernel(), SchedExtKernel.NAME, "the default kernel of a test with a"
+                        + " scheduler");
+    }
+
     /** Checked before anything is built or booted: without sched_ext no scheduler can attach. */
     static void requireSchedExt(ResolvedKernel kernel, ResolvedBinary scheduler) {
         try {
@@ -120,9 +138,8 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
         } catch (MissingKernelOptionException e) {
             throw new MissingKernelOptionException(e.kernel(), e.missingOptions(), scheduler.describe()
                     + " needs a sched_ext kernel, but " + e.getMessage() + ". Debian's packaged kernels are built"
-                    + " without " + SCHED_EXT_OPTION + "; build one from Debian's linux-source-6.12 with it (README,"
-                    + " \"Binaries in the guest\") and select it with @VmTest(kernel = ...), -Dkvmunit.kernel or"
-                    + " KVMUNIT_KERNEL");
+                    + " without " + SCHED_EXT_OPTION + "; @VmTest(kernel = \"" + SchedExtKernel.NAME + "\") (the"
+                    + " default of tests with a scheduler when no kernel is configured) builds one with it");
         }
     }
 
