@@ -112,7 +112,9 @@ public final class KernelBuildCache {
             try {
                 Path entry = Files.createDirectory(staging.resolve(ENTRY));
                 work.fill(staging, entry);
-                Files.move(log(key), entry.resolve(BuiltKernel.LOG));
+                if (Files.exists(log(key))) {
+                    Files.move(log(key), entry.resolve(BuiltKernel.LOG));
+                }
                 return new BuiltKernel(entries.publish(entry, key.name()));
             } finally {
                 FileTrees.deleteRecursively(staging);
