@@ -79,6 +79,7 @@ final class BuildSteps {
             while ((line = in.readLine()) != null) {
                 out.write(line);
                 out.write('\n');
+                out.flush(); // so that the log can be followed while the step runs
                 if (tail.size() == TAIL_LINES) {
                     tail.removeFirst();
                 }
