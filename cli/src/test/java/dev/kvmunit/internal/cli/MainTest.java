@@ -59,4 +59,23 @@ class MainTest {
         assertTrue(!codes.contains(Main.EXIT_CANNOT_RUN));
         assertEquals(0, VmOutcome.CLEAN_EXIT.exitCode());
     }
+
+    @Test
+    void kernelBuildRefusesBadInputByNameWithoutBuilding() throws Exception {
+        assertEquals(Main.EXIT_CANNOT_RUN, run("kernel"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("kernel needs list, provision or build"));
+
+        assertEquals(Main.EXIT_CANNOT_RUN, run("kernel", "build", "--jobs", "4"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown option --jobs of kernel build"));
+
+        Path notATree = Files.createDirectories(dir.resolve("project"));
+        assertEquals(Main.EXIT_CANNOT_RUN, run("kernel", "build", "--source", notATree.toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--source " + notATree
+                + " is not a Linux kernel source tree"), err.toString(StandardCharsets.UTF_8));
+
+        Path badFragment = Files.writeString(dir.resolve("bad.config"), "CONFIG_SCHED_CLASS_EXT=yes\n");
+        assertEquals(Main.EXIT_CANNOT_RUN, run("kernel", "build", "--fragment", badFragment.toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("fragment " + badFragment
+                + " line 1 is not a kconfig line: 'CONFIG_SCHED_CLASS_EXT=yes'"), err.toString(StandardCharsets.UTF_8));
+    }
 }

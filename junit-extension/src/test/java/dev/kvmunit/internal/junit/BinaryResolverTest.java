@@ -1,5 +1,6 @@
 package dev.kvmunit.internal.junit;
 
+import dev.kvmunit.internal.kbuild.BuiltKernel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -151,5 +153,43 @@ class BinaryResolverTest {
     void anEmptyNameIsRejected() {
         assertTrue(assertThrows(GuestBinaryException.class, () -> resolver().resolve(" ", "probe")).getMessage()
                 .contains("a probe name is empty"));
+    }
+
+    /** A kernel build directory as kernel-build publishes one, with these schedulers. */
+    private BuiltKernel kernelBuild(String... schedulers) throws IOException {
+        Path dir = Files.createDirectories(root.resolve("kernel-builds/a5de31a6163ec87e"));
+        Files.writeString(dir.resolve("bzImage"), "image");
+        Files.writeString(dir.resolve("kernel.release"), "6.12.118\n");
+        Files.writeString(dir.resolve("build-info"), "key=a5de31a6163ec87e\n");
+        for (String scheduler : schedulers) {
+            executable("kernel-builds/a5de31a6163ec87e/schedulers/" + scheduler);
+        }
+        return BuiltKernel.ofImage(dir.resolve("bzImage")).orElseThrow();
+    }
+
+    @Test
+    void aSchedulerFoundNowhereElseComesFromTheBootingKernelsBuild() throws IOException {
+        BuiltKernel build = kernelBuild("scx_simple", "scx_qmap");
+        env.put("PATH", executable("usr/bin/scx_qmap").getParent().toString());
+
+        ResolvedBinary simple = resolver().resolveScheduler("scx_simple", Optional.of(build));
+        ResolvedBinary qmap = resolver().resolveScheduler("scx_qmap", Optional.of(build));
+
+        assertEquals(new ResolvedBinary("scheduler", "scx_simple", build.schedulersDirectory().resolve("scx_simple"),
+                "the booting kernel's build a5de31a6163ec87e"), simple);
+        assertEquals(root.resolve("usr/bin/scx_qmap"), qmap.path(), "PATH comes first");
+    }
+
+    @Test
+    void aSchedulerNoBuildProducedIsNamedWithTheOnesTheBuildHas() throws IOException {
+        BuiltKernel build = kernelBuild("scx_simple", "scx_qmap");
+
+        GuestBinaryException e = assertThrows(GuestBinaryException.class,
+                () -> resolver().resolveScheduler("scx_lavd", Optional.of(build)));
+
+        assertTrue(e.getMessage().startsWith("scheduler 'scx_lavd' was not found; looked at: "), e.getMessage());
+        assertTrue(e.getMessage().contains(build.schedulersDirectory().resolve("scx_lavd").toString()), e.getMessage());
+        assertTrue(e.getMessage().contains(". The booting kernel's build " + build.directory()
+                + " made only scx_qmap, scx_simple. "), e.getMessage());
     }
 }

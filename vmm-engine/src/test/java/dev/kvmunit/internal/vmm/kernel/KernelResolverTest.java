@@ -216,4 +216,43 @@ class KernelResolverTest {
 
         assertTrue(e.getMessage().contains("is truncated") && e.getMessage().contains("newest kernel in"), e.getMessage());
     }
+
+    @Test
+    void aNamedKernelIsBuiltOnlyWhenItsNameIsAskedFor() throws IOException {
+        cacheKernels();
+        Path built = imageFile("bzImage", "6.12.118");
+        int[] builds = {0};
+        KernelResolver named = resolver.withNamedKernel("sched-ext", () -> {
+            builds[0]++;
+            return new ResolvedKernel(built, "6.12.118", Optional.empty(), Optional.empty(), "kernel build a5de");
+        });
+
+        assertEquals(CACHED_NEW, named.resolve().release());
+        assertEquals(0, builds[0], "the name was not asked for");
+        ResolvedKernel kernel = named.resolve("sched-ext");
+
+        assertEquals(1, builds[0]);
+        assertEquals(built, kernel.image());
+        assertEquals("the explicitly requested kernel: kernel build a5de", kernel.origin());
+        KernelException unknown = assertThrows(KernelException.class, () -> named.resolve("sched_ext"));
+        assertTrue(unknown.getMessage().contains("nor a kernel name (sched-ext)"), unknown.getMessage());
+    }
+
+    @Test
+    void aPreferredKernelTakesThePlaceOfCacheHostAndDefaultButNotOfWhatIsConfigured() throws IOException {
+        cacheKernels();
+        hostImage();
+        Path built = imageFile("bzImage", "6.12.118");
+        KernelResolver named = resolver.withNamedKernel("sched-ext",
+                () -> new ResolvedKernel(built, "6.12.118", Optional.empty(), Optional.empty(), "kernel build a5de"));
+
+        ResolvedKernel preferred = named.resolvePreferring("", "sched-ext", "the default of scheduler tests");
+        assertEquals(built, preferred.image());
+        assertEquals("the default of scheduler tests (sched-ext): kernel build a5de", preferred.origin());
+
+        Path fromEnv = imageFile("vmlinuz-e", "e");
+        env.put("KVMUNIT_KERNEL", fromEnv.toString());
+        assertEquals(fromEnv, named.resolvePreferring("", "sched-ext", "the default of scheduler tests").image());
+        assertEquals(CACHED_OLD, named.resolvePreferring(CACHED_OLD, "sched-ext", "why").release());
+    }
 }
