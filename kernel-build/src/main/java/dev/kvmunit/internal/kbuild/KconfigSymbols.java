@@ -23,8 +23,8 @@ import java.util.stream.Stream;
  */
 final class KconfigSymbols {
     private static final Pattern DEFINITION = Pattern.compile("^\\s*(?:menu)?config\\s+([A-Za-z0-9_]+)\\s*$");
-    /** Not part of the kernel's Kconfig tree, and large. */
-    private static final Set<String> SKIPPED = Set.of(".git", "Documentation", "tools", "samples");
+    /** Top-level directories no Kconfig file sources, and large (Documentation and samples are sourced). */
+    private static final Set<String> SKIPPED = Set.of(".git", "tools");
 
     private final Set<String> symbols;
 

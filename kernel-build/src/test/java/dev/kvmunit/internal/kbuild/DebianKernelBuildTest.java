@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +36,7 @@ class DebianKernelBuildTest {
     }
 
     @Test
-    void buildsTheSchedExtKernelAndItsSchedulersOnceThenFindsThem(@TempDir Path cacheDir) {
+    void buildsTheSchedExtKernelAndItsSchedulersOnceThenFindsThem(@TempDir Path cacheDir) throws IOException {
         List<String> progress = new ArrayList<>();
         CommandRunner commands = CommandRunner.processes();
         KernelBuild build = new KernelBuild(new KernelBuildCache(cacheDir), commands, line -> {

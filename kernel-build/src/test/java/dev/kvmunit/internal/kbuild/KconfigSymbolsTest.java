@@ -29,7 +29,8 @@ class KconfigSymbolsTest {
         write("Kconfig", "mainmenu \"Linux\"\nsource \"kernel/Kconfig.sched\"\nconfig SMP\n\tbool \"SMP\"\n");
         write("kernel/Kconfig.sched", "menuconfig SCHED_CLASS_EXT\n  bool\n\tdepends on BPF_SYSCALL\nconfig  BPF_SYSCALL \n");
         write("arch/x86/Kconfig", "if X86\nconfig PVH\n\tbool\nendif\n# config NOT_A_DEFINITION\n");
-        write("Documentation/Kconfig", "config ONLY_IN_DOCS\n");
+        write("Documentation/Kconfig", "config WARN_MISSING_DOCUMENTS\n");
+        write("tools/Kconfig", "config ONLY_IN_TOOLS\n");
         write("kernel/Makefile", "config NOT_KCONFIG\n");
         return KconfigSymbols.scan(tree);
     }
@@ -38,10 +39,10 @@ class KconfigSymbolsTest {
     void findsConfigAndMenuconfigInEveryKconfigFileButNotElsewhere() throws IOException {
         KconfigSymbols symbols = scan();
 
-        for (String known : List.of("SMP", "SCHED_CLASS_EXT", "BPF_SYSCALL", "PVH")) {
+        for (String known : List.of("SMP", "SCHED_CLASS_EXT", "BPF_SYSCALL", "PVH", "WARN_MISSING_DOCUMENTS")) {
             assertTrue(symbols.defines(known), known);
         }
-        for (String unknown : List.of("NOT_A_DEFINITION", "ONLY_IN_DOCS", "NOT_KCONFIG", "X86")) {
+        for (String unknown : List.of("NOT_A_DEFINITION", "ONLY_IN_TOOLS", "NOT_KCONFIG", "X86")) {
             assertFalse(symbols.defines(unknown), unknown);
         }
     }
