@@ -46,9 +46,13 @@ import java.lang.annotation.Target;
 @ExtendWith(VmTestExtension.class)
 public @interface VmTest {
     /**
-     * The kernel to boot: a path to a bzImage or vmlinux, a version prefix ({@code "6.12"}) or a
-     * cached release. Empty: system property {@code kvmunit.kernel}, env {@code KVMUNIT_KERNEL},
-     * the kernel cache, the host's kernel, then a provisioned Debian cloud kernel.
+     * The kernel to boot: a path to a bzImage or vmlinux, a version prefix ({@code "6.12"}), a
+     * cached release, or {@code "sched-ext"}: kvmunit's sched_ext kernel, built from Debian's
+     * linux-source-6.12 with the sched_ext example schedulers on first use (minutes, with progress
+     * lines on stderr; see docs/kernel-build.md) and reused after. Empty: system property
+     * {@code kvmunit.kernel}, env {@code KVMUNIT_KERNEL}, then, for a test with a
+     * {@link #scheduler()}, {@code "sched-ext"}; for other tests the kernel cache, the host's
+     * kernel, then a provisioned Debian cloud kernel.
      */
     String kernel() default "";
 
@@ -70,7 +74,10 @@ public @interface VmTest {
 
     /**
      * A sched_ext scheduler started before the test body and kept running until the guest
-     * powers off; none by default. The kernel must be built with {@code CONFIG_SCHED_CLASS_EXT}:
+     * powers off; none by default. A name found nowhere else is taken from the schedulers built
+     * with the booting {@code "sched-ext"} kernel (scx_simple, scx_qmap, scx_central, scx_flatcg),
+     * and a scheduler built with another kernel is refused.
+     * The kernel must be built with {@code CONFIG_SCHED_CLASS_EXT}:
      * on a kernel without it the test fails (it does not skip: the kernel is chosen by the test
      * or the build, and a skipped scheduler test would hide a misconfigured run).
      */
