@@ -10,6 +10,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -51,32 +53,25 @@ public final class CacheDirectory {
 
     /** Runs work holding the lock that serialises all writers of this directory, in and across JVMs. */
     public <T> T underLock(LockedWork<T> work) {
-        return underLock(work, waited -> { });
+        return underLock(work, null);
     }
 
     /**
      * Like {@link #underLock(LockedWork)}, telling waiting how long this thread has waited, about
      * once a second, while another thread or JVM holds the lock (writers that work for minutes
-     * make their waiters say so).
+     * make their waiters say so). The wait itself blocks in the lock, as the other one does.
      */
     public <T> T underLock(LockedWork<T> work, Consumer<Duration> waiting) {
-        long start = System.nanoTime();
+        ScheduledExecutorService reporter = waiting == null ? null : reportWaiting(waiting);
         ReentrantLock local = IN_PROCESS_LOCKS.computeIfAbsent(directory, d -> new ReentrantLock());
-        try {
-            while (!local.tryLock(1, TimeUnit.SECONDS)) {
-                waiting.accept(Duration.ofNanos(System.nanoTime() - start));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KernelException("interrupted while waiting for the lock of the " + description + " " + directory, e);
-        }
+        local.lock();
         try {
             Files.createDirectories(directory);
             try (FileChannel channel = FileChannel.open(directory.resolve(LOCK_FILE),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                while (channel.tryLock() == null) { // released when the channel closes
-                    waiting.accept(Duration.ofNanos(System.nanoTime() - start));
-                    Thread.sleep(1000);
+                channel.lock(); // released when the channel closes
+                if (reporter != null) {
+                    reporter.shutdownNow();
                 }
                 removeAbandonedStaging();
                 return work.run();
@@ -84,12 +79,25 @@ public final class CacheDirectory {
         } catch (IOException e) {
             throw new KernelException("cannot update the " + description + " " + directory + ": " + e.getMessage()
                     + " (check that it is writable, or set XDG_CACHE_HOME)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KernelException("interrupted while waiting for the lock of the " + description + " " + directory, e);
         } finally {
+            if (reporter != null) {
+                reporter.shutdownNow();
+            }
             local.unlock();
         }
+    }
+
+    /** A daemon timer telling waiting, every second from now, how long it has been. */
+    private static ScheduledExecutorService reportWaiting(Consumer<Duration> waiting) {
+        long start = System.nanoTime();
+        ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "kvmunit-cache-lock-wait");
+            thread.setDaemon(true);
+            return thread;
+        });
+        reporter.scheduleAtFixedRate(() -> waiting.accept(Duration.ofNanos(System.nanoTime() - start)), 1, 1,
+                TimeUnit.SECONDS);
+        return reporter;
     }
 
     /** A fresh directory on the cache's file system for building an entry; call under the lock. */
