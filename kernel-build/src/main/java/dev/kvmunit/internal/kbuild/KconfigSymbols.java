@@ -58,10 +58,6 @@ final class KconfigSymbols {
         return new KconfigSymbols(symbols);
     }
 
-    static KconfigSymbols of(Set<String> symbols) {
-        return new KconfigSymbols(symbols);
-    }
-
     private static void addDefinitions(Path file, Set<String> symbols) {
         try (Stream<String> lines = Files.lines(file, StandardCharsets.ISO_8859_1)) {
             lines.forEach(line -> {

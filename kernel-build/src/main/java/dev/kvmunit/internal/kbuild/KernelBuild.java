@@ -37,10 +37,6 @@ public final class KernelBuild {
         this.jobs = Runtime.getRuntime().availableProcessors();
     }
 
-    public KernelBuildCache cache() {
-        return cache;
-    }
-
     /**
      * The build of source with fragments (applied in order), from the cache or made now.
      *

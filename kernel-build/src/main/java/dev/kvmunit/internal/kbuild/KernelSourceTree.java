@@ -134,10 +134,6 @@ public final class KernelSourceTree implements KernelSource {
         return lines.isEmpty() ? "unknown" : lines.get(lines.size() - 1).strip();
     }
 
-    public Path root() {
-        return root;
-    }
-
     /** "tree version 6.12.0 git 0123abcd... [dirty DIGEST]" or "tree version 6.12.0 path /src newest-kbuild-file T". */
     @Override
     public String identity() {

@@ -60,7 +60,7 @@ class KconfigSymbolsTest {
         assertEquals("the kernel tree /src/linux knows no option CONFIG_SCHED_CLASSEXT (extra.config line 2),"
                 + " CONFIG_NO_SUCH (extra.config line 3): no Kconfig file defines them. Check the spelling, or whether"
                 + " this kernel version has the feature", e.getMessage());
-        assertDoesNotThrow(() -> KconfigSymbols.of(java.util.Set.of("SMP")).requireKnown(
+        assertDoesNotThrow(() -> symbols.requireKnown(
                 List.of(Fragment.parse("ok", "CONFIG_SMP=y\n".getBytes(StandardCharsets.UTF_8))), "/src/linux"));
     }
 }
