@@ -129,7 +129,14 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
 
     @Override
     public void afterEach(ExtensionContext context) {
-        VmSession session = context.getStore(NAMESPACE).get(VmSession.class, VmSession.class);
+        VmSession session;
+        try {
+            session = context.getStore(NAMESPACE).get(VmSession.class, VmSession.class);
+        } catch (RuntimeException | AssertionError bootFailed) {
+            // The store hands back how the boot failed (a scheduler that never attached, say);
+            // resolving the Guest parameter already failed the test with it, and released the VM.
+            return;
+        }
         if (session == null) {
             return;
         }

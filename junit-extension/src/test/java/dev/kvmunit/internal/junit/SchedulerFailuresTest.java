@@ -19,12 +19,14 @@ import java.util.Arrays;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A scheduler that sched_ext drops fails its test when it happens, with the kernel's reason on
  * the first line: scx_qmap's fault injection, in fixtures run through Jupiter with the
  * {@link EngineTestKit} on real guests. Each fixture's exec would run until the VM's timeout;
- * it has to be the scheduler's failure that ends it, long before.
+ * it has to be the scheduler's failure that ends it, long before. And one that never attaches
+ * fails before the body, naming the state it left.
  *
  * <p>Needs a sched_ext kernel and scx_qmap, for now given as {@code -Dkvmunit.kernel=...} and
  * {@code -Dkvmunit.binary.scx_qmap=...} (README, "Binaries in the guest"). The fixtures only
@@ -41,7 +43,7 @@ class SchedulerFailuresTest {
 
     private static synchronized EngineExecutionResults results() {
         if (results == null) {
-            results = FixtureRun.execute(reports, BpfError.class, Stall.class);
+            results = FixtureRun.execute(reports, BpfError.class, Stall.class, NeverAttached.class);
         }
         return results;
     }
@@ -71,6 +73,17 @@ class SchedulerFailuresTest {
         String dump = published(Stall.class, GuestScheduler.DUMP_ATTACHMENT);
         assertTrue(dump.contains("runnable task stall ("), dump);
         assertFailedInTheBodyOnce(Stall.class, failure);
+    }
+
+    @Test
+    void aSchedulerNeverAttachedFailsNamingTheStateAndItsOutputOnce() {
+        Throwable failure = failureOf(NeverAttached.class);
+
+        String message = failure.getMessage();
+        assertTrue(message.contains("scheduler 'sleep' (") && message.contains(" was not enabled within "
+                + NeverAttached.TIMEOUT_SECONDS + " s: /sys/kernel/sched_ext/state reads 'disabled'\nit printed nothing"
+                + "\nlast guest console lines:"), message);
+        assertEquals(0, failure.getSuppressed().length, () -> Arrays.toString(failure.getSuppressed()));
     }
 
     /**
@@ -103,6 +116,17 @@ class SchedulerFailuresTest {
                 timeoutSeconds = VM_TIMEOUT_SECONDS)
         void keepsTheSchedulerBusy(Guest guest) {
             guest.exec(BUSY_FOREVER);
+        }
+    }
+
+    /** Not a scheduler at all: it never attaches, and prints nothing meanwhile. */
+    @ExtendWith(FixtureRun.OnlyInAFixtureRun.class)
+    static class NeverAttached {
+        static final int TIMEOUT_SECONDS = 5;
+
+        @VmTest(scheduler = @Scheduler(value = "sleep", args = "600", enableTimeoutSeconds = TIMEOUT_SECONDS))
+        void isNeverReached(Guest guest) {
+            fail("the body ran without a scheduler attached");
         }
     }
 
