@@ -30,19 +30,37 @@ struct mount_point {
     unsigned long flags;
     const char *options;
     bool optional; /* absent from some kernels: ENODEV/ENOENT just means "not here" */
+    /* A scratch tmpfs over a directory of the root filesystem (itself a tmpfs or ramfs), with
+     * this mode. Where the image already put files under it (a probe built under /tmp on the
+     * host sits at its host path), the mount would hide them: the directory is kept instead. */
+    mode_t scratch_mode;
 };
 
 static const struct mount_point mounts[] = {
-    { "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false },
-    { "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false },
-    { "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755", false },
-    { "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", false },
-    { "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", false },
-    { "cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false },
-    { "debugfs", "/sys/kernel/debug", "debugfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true },
-    { "tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true },
-    { "bpf", "/sys/fs/bpf", "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700", true },
+    { "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false, 0 },
+    { "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false, 0 },
+    { "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755", false, 0 },
+    { "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", false, 01777 },
+    { "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", false, 0755 },
+    { "cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false, 0 },
+    { "debugfs", "/sys/kernel/debug", "debugfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true, 0 },
+    { "tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true, 0 },
+    { "bpf", "/sys/fs/bpf", "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700", true, 0 },
 };
+
+/* Whether the directory has any entry besides "." and "..". */
+static bool has_entries(const char *path)
+{
+    DIR *dir = opendir(path);
+    if (!dir)
+        return false;
+    bool found = false;
+    struct dirent *entry;
+    while (!found && (entry = readdir(dir)))
+        found = strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0;
+    closedir(dir);
+    return found;
+}
 
 void system_mount_filesystems(void)
 {
@@ -53,6 +71,12 @@ void system_mount_filesystems(void)
          * /sys exist exactly when the kernel supports the filesystem. */
         if (strncmp(m->target, "/sys/", 5) != 0)
             mkdir(m->target, 0755);
+        if (m->scratch_mode && has_entries(m->target)) {
+            /* The image's layers may have created the directory with their default mode. */
+            chmod(m->target, m->scratch_mode);
+            announce("%s holds files of the image: not mounting %s over it", m->target, m->type);
+            continue;
+        }
         if (mount(m->source, m->target, m->type, m->flags, m->options) == 0)
             continue;
         if (errno == EBUSY)

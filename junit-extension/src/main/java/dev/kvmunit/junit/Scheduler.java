@@ -7,11 +7,17 @@ import java.lang.annotation.Target;
 
 /**
  * A sched_ext scheduler for a {@link VmTest}: {@code @VmTest(scheduler = @Scheduler("scx_simple"))}.
- * The binary is found like a probe (see {@link VmTest#probes()}), started in the guest before the
- * test body runs, and must have switched the kernel to it ({@code /sys/kernel/sched_ext/state}
- * reads {@code enabled}) within {@link #enableTimeoutSeconds()}, or the test fails with the
- * scheduler's output. It keeps running until the guest powers off; if it exits or sched_ext
- * drops it before the test ends, the test fails.
+ * The binary is found like a probe (see {@link VmTest#probes()}) and started in the guest before
+ * the test body runs. It must be attached within {@link #enableTimeoutSeconds()}:
+ * {@code /sys/kernel/sched_ext/state} reads {@code enabled}, {@code root/ops} names it and
+ * {@code enable_seq} moved; else the test fails with the state and the scheduler's output.
+ *
+ * <p>It keeps running until the guest powers off. If it exits, or sched_ext drops it (a BPF
+ * error, a task stall its watchdog caught), the test fails when that happens: the {@link Guest}
+ * call in progress, or the next one, throws. The failure's first line is the kernel's reason
+ * ({@code scx_bpf_error (...)}, {@code runnable task stall (...)}), then the scheduler's status
+ * and last output and the end of the console; sched_ext's debug dump (the guest boots with its
+ * trace event on) is attached to the test as {@code sched-ext-dump.txt}.
  */
 @Target({})
 @Retention(RetentionPolicy.RUNTIME)
@@ -23,6 +29,6 @@ public @interface Scheduler {
     /** Arguments for the scheduler, e.g. {@code {"-s", "20000"}}. */
     String[] args() default {};
 
-    /** How long the scheduler may take, from its start in the guest, to be enabled. */
+    /** How long the scheduler may take, from its start in the guest, to be attached. */
     int enableTimeoutSeconds() default 30;
 }

@@ -62,7 +62,11 @@ public @interface VmTest {
     /** Guest RAM in MiB. */
     int memoryMb() default 256;
 
-    /** Extra kernel command-line arguments, appended to what kvmunit needs. */
+    /**
+     * Extra kernel command-line arguments, appended to what kvmunit needs. The guest's devices
+     * are described by ACPI; with {@code acpi=off} here (for a kernel built without ACPI) the
+     * virtio device is named on the command line instead, which needs VIRTIO_MMIO_CMDLINE_DEVICES.
+     */
     String cmdline() default "";
 
     /**

@@ -8,6 +8,10 @@ import dev.kvmunit.junit.ExecResult;
 import org.opentest4j.AssertionFailedError;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /** {@link Guest} over the guest init's channel; broken conversations become test failures. */
 final class AgentGuest implements Guest {
@@ -40,20 +44,45 @@ final class AgentGuest implements Guest {
 
     @Override
     public ExecResult exec(ExecRequest request) {
+        return exec(request, null);
+    }
+
+    /**
+     * Runs the command, but fails as soon as the test's scheduler stops being in charge, with
+     * the scheduler's failure: a test must not run on under the kernel's own scheduler and
+     * fail, if at all, much later. The abandoned command is left to the power-off.
+     */
+    @Override
+    public ExecResult exec(ExecRequest request, ExecListener listener) {
+        failIfSchedulerStopped();
+        CompletableFuture<ExecResult> running = session.agent().execAsync(withLibraryPath(request), listener);
         try {
-            return session.agent().exec(withLibraryPath(request));
-        } catch (IOException e) {
-            throw session.failure("exec " + request.argv() + " failed", e);
+            Optional<GuestScheduler> scheduler = session.scheduler();
+            if (scheduler.isPresent()) {
+                CompletableFuture.anyOf(running, scheduler.get().stopped()).exceptionally(error -> null).get();
+                if (!running.isDone()) {
+                    scheduler.get().failIfStopped();
+                }
+            }
+            return running.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw session.failure("exec " + request.argv() + " failed",
+                    new InterruptedIOException("interrupted while waiting for the guest"));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw session.failure("exec " + request.argv() + " failed", io);
+            }
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException("exec " + request.argv() + " failed", e.getCause());
         }
     }
 
-    @Override
-    public ExecResult exec(ExecRequest request, ExecListener listener) {
-        try {
-            return session.agent().exec(withLibraryPath(request), listener);
-        } catch (IOException e) {
-            throw session.failure("exec " + request.argv() + " failed", e);
-        }
+    /** The next call fails at once once the scheduler stopped. */
+    private void failIfSchedulerStopped() {
+        session.scheduler().ifPresent(GuestScheduler::failIfStopped);
     }
 
     /**
@@ -84,6 +113,7 @@ final class AgentGuest implements Guest {
 
     @Override
     public byte[] readFile(String path) {
+        failIfSchedulerStopped();
         try {
             return session.agent().readFile(path);
         } catch (IOException e) {
@@ -98,6 +128,7 @@ final class AgentGuest implements Guest {
 
     @Override
     public void writeFile(String path, byte[] content, int mode) {
+        failIfSchedulerStopped();
         try {
             session.agent().writeFile(path, content, mode);
         } catch (IOException e) {

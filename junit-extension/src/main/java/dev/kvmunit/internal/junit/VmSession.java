@@ -71,9 +71,10 @@ final class VmSession implements AutoCloseable {
         ConsoleRecorder console = new ConsoleRecorder();
         RunningVm vm;
         try {
+            String schedulerCmdline = config.scheduler().value().isEmpty() ? "" : " " + GuestScheduler.KERNEL_CMDLINE;
             VmSpec spec = new VmSpec(kernel.image(), images.archives(),
-                    (GUEST_CMDLINE + " " + config.cmdline()).trim(), config.cpus(), config.memoryMb(),
-                    Duration.ofSeconds(config.timeoutSeconds()));
+                    (GUEST_CMDLINE + schedulerCmdline + " " + config.cmdline()).trim(), config.cpus(),
+                    config.memoryMb(), Duration.ofSeconds(config.timeoutSeconds()));
             vm = launcher.start(spec, new VmListener() {
                 @Override
                 public void onConsole(byte[] data) {
@@ -103,7 +104,7 @@ final class VmSession implements AutoCloseable {
     void startScheduler(ResolvedBinary binary, Scheduler config) {
         try {
             scheduler = GuestScheduler.start(agent, binary, List.of(config.args()), images.libraryPath(),
-                    Duration.ofSeconds(config.enableTimeoutSeconds()));
+                    Duration.ofSeconds(config.enableTimeoutSeconds()), console::lastLines);
         } catch (IOException e) {
             AssertionFailedError failure = failure("starting " + binary.describe() + " failed", e);
             close();
@@ -114,13 +115,18 @@ final class VmSession implements AutoCloseable {
         }
     }
 
+    /** The test's sched_ext scheduler, running and watched since before the test body; empty for none. */
+    Optional<GuestScheduler> scheduler() {
+        return Optional.ofNullable(scheduler);
+    }
+
     /** Null when the test has no scheduler or it is still enabled, else why the test fails. */
     String schedulerProblem() {
         if (scheduler == null) {
             return null;
         }
         try {
-            scheduler.checkStillEnabled();
+            scheduler.checkAtEnd();
             return null;
         } catch (AssertionFailedError e) {
             return e.getMessage();

@@ -38,7 +38,8 @@ import java.util.function.Supplier;
  * Runs {@link VmTest}s: decides whether they can run here, boots one guest per test when the
  * test asks for a {@link Guest}, and after the test powers the guest off, fails the test if the
  * guest did not end cleanly, and attaches the guest console and the channel transcript to the
- * test (as published files and on the test's stdout, so Surefire's XML carries them).
+ * test (as published files and on the test's stdout, so Surefire's XML carries them), and
+ * sched_ext's debug dump when the test's scheduler was dropped.
  */
 public final class VmTestExtension implements ExecutionCondition, ParameterResolver, AfterEachCallback {
     static final String SCHED_EXT_OPTION = "CONFIG_SCHED_CLASS_EXT";
@@ -145,7 +146,14 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
 
     @Override
     public void afterEach(ExtensionContext context) {
-        VmSession session = context.getStore(NAMESPACE).get(VmSession.class, VmSession.class);
+        VmSession session;
+        try {
+            session = context.getStore(NAMESPACE).get(VmSession.class, VmSession.class);
+        } catch (RuntimeException | AssertionError bootFailed) {
+            // The store hands back how the boot failed (a scheduler that never attached, say);
+            // resolving the Guest parameter already failed the test with it, and released the VM.
+            return;
+        }
         if (session == null) {
             return;
         }
@@ -157,7 +165,10 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
         if (failure != null) {
             throw new AssertionFailedError(failure);
         }
-        if (schedulerProblem != null) {
+        // A guest call may have failed the test with it already; once is enough.
+        boolean reported = context.getExecutionException().map(Throwable::getMessage)
+                .filter(message -> message.equals(schedulerProblem)).isPresent();
+        if (schedulerProblem != null && !reported) {
             throw new AssertionFailedError(schedulerProblem);
         }
     }
@@ -172,5 +183,12 @@ public final class VmTestExtension implements ExecutionCondition, ParameterResol
                 file -> Files.writeString(file, header + console, StandardCharsets.UTF_8));
         context.publishFile("agent-transcript.txt", MediaType.TEXT_PLAIN_UTF_8,
                 file -> Files.writeString(file, session.transcriptText(), StandardCharsets.UTF_8));
+        List<String> dump = session.scheduler().map(GuestScheduler::dump).orElse(List.of());
+        if (!dump.isEmpty()) {
+            String text = String.join("\n", dump) + "\n";
+            System.out.print("---- kvmunit sched_ext debug dump ----\n" + text + "---- end of sched_ext debug dump ----\n");
+            context.publishFile(GuestScheduler.DUMP_ATTACHMENT, MediaType.TEXT_PLAIN_UTF_8,
+                    file -> Files.writeString(file, text, StandardCharsets.UTF_8));
+        }
     }
 }

@@ -39,9 +39,8 @@ import java.util.stream.IntStream;
  *
  * <p>Every guest gets COM1 (kernel console: early boot and panics), the i8042 (its reset
  * pulse ends the run), a CMOS RTC, and one multiport virtio-console on the first MMIO slot
- * with hvc0 and the agent port {@value #AGENT_PORT}. The virtio device is described twice,
- * in the DSDT and on the command line, so it is found by kernels with and without
- * VIRTIO_MMIO_CMDLINE_DEVICES.
+ * with hvc0 and the agent port {@value #AGENT_PORT}. The virtio device is described once: in
+ * the DSDT, or on the command line when that turns ACPI off (see {@link #kernelCmdline}).
  */
 public final class LocalVmLauncher implements VmLauncher {
     /** The virtio-console port the guest init's channel runs over (see guest-init/PROTOCOL.md). */
@@ -52,6 +51,7 @@ public final class LocalVmLauncher implements VmLauncher {
      * on panic so a panicked guest ends the run instead of idling.
      */
     static final String BASE_CMDLINE = "console=ttyS0 reboot=k panic=-1";
+    private static final String ACPI_OFF = "acpi=off";
     /** First GSI above the ISA interrupts the legacy devices use. */
     private static final int CONSOLE_GSI = 5;
 
@@ -92,14 +92,33 @@ public final class LocalVmLauncher implements VmLauncher {
             Topology topology = Topology.ofCpus(spec.cpus());
             long rsdp = AcpiTables.write(machine.memory(), new AcpiConfig(apicIds(topology),
                     List.of(window)));
-            String cmdline = String.join(" ", BASE_CMDLINE, window.kernelCmdlineFragment(), spec.cmdline()).trim();
-            BootCpuState boot = BootLoader.prepare(machine.memory(), kernel, spec.initramfs(), cmdline, rsdp);
+            BootCpuState boot = BootLoader.prepare(machine.memory(), kernel, spec.initramfs(),
+                    kernelCmdline(spec.cmdline(), window), rsdp);
             configureVcpus(machine, boot, topology);
             return new LocalRunningVm(machine, virtio, console, agent, fromAgent, spec.timeout(), start);
         } catch (RuntimeException | Error e) {
             machine.close();
             throw e;
         }
+    }
+
+    /**
+     * {@link #BASE_CMDLINE}, then the spec's own command line. A kernel finds the virtio device
+     * through the DSDT's {@code LNRO0005} entry as long as it uses ACPI, which it must anyway to
+     * see more than one CPU (there is no MP table). Naming the device on the command line as well
+     * would make a kernel with VIRTIO_MMIO_CMDLINE_DEVICES register it twice, and the second
+     * probe fail ({@code virtio-mmio.0: error -EBUSY: can't request region}) on every boot; so
+     * the command line names it only when it turns ACPI off ({@code acpi=off}).
+     */
+    static String kernelCmdline(String specCmdline, VirtioMmioWindow window) {
+        StringBuilder cmdline = new StringBuilder(BASE_CMDLINE);
+        if (List.of(specCmdline.trim().split("\\s+")).contains(ACPI_OFF)) {
+            cmdline.append(' ').append(window.kernelCmdlineFragment());
+        }
+        if (!specCmdline.isBlank()) {
+            cmdline.append(' ').append(specCmdline.trim());
+        }
+        return cmdline.toString();
     }
 
     private static void attachLegacyDevices(Machine machine, GuestConsole console) {
