@@ -28,9 +28,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * it has to be the scheduler's failure that ends it, long before. And one that never attaches
  * fails before the body, naming the state it left.
  *
- * <p>Needs a sched_ext kernel and scx_qmap, for now given as {@code -Dkvmunit.kernel=...} and
- * {@code -Dkvmunit.binary.scx_qmap=...} (README, "Binaries in the guest"). The fixtures only
- * run in a {@link FixtureRun}, both in one, so one nested-rig L1 serves them.
+ * <p>The fixtures boot kvmunit's sched_ext kernel and its scx_qmap (built on first use). They
+ * only run in a {@link FixtureRun}, all in one, so one nested-rig L1 serves them.
  */
 class SchedulerFailuresTest {
     /** Starts a user thread five times a second until stopped: work for the scheduler to get wrong. */
