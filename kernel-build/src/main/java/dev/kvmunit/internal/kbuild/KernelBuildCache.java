@@ -160,7 +160,7 @@ public final class KernelBuildCache {
         }
     }
 
-    private static Properties readInfo(BuiltKernel build) {
+    static Properties readInfo(BuiltKernel build) {
         Properties info = new Properties();
         try (InputStream in = Files.newInputStream(build.directory().resolve(BuiltKernel.INFO))) {
             info.load(in);
