@@ -1,5 +1,6 @@
 package dev.kvmunit.internal.junit;
 
+import dev.kvmunit.internal.kbuild.SchedExtKernel;
 import dev.kvmunit.junit.ExecRequest;
 import dev.kvmunit.junit.Guest;
 import dev.kvmunit.junit.Scheduler;
@@ -42,6 +43,8 @@ class SchedulerFailuresTest {
 
     private static synchronized EngineExecutionResults results() {
         if (results == null) {
+            // Built (on a cold machine, for minutes) before the fixtures start, so their timings are the VMs'.
+            SchedExtKernel.ensureBuilt(line -> System.err.println("[kvmunit] " + line));
             results = FixtureRun.execute(reports, BpfError.class, Stall.class, NeverAttached.class);
         }
         return results;
