@@ -31,13 +31,18 @@ public final class SchedExtKernel {
      */
     public static synchronized BuiltKernel ensureBuilt(Consumer<String> progress) {
         if (built == null || !built.isComplete()) {
-            CommandRunner commands = CommandRunner.processes();
-            Apt apt = new Apt(commands, "build a kernel tree with `kvmunit kernel build --source DIR` and boot its"
-                    + " bzImage (-Dkvmunit.kernel=...)");
-            built = new KernelBuild(KernelBuildCache.forCurrentUser(), commands, progress)
-                    .build(DebianKernelSource.candidate(apt), List.of(Fragment.builtin()));
+            built = buildInto(KernelBuildCache.forCurrentUser(), progress);
         }
         return built;
+    }
+
+    /** This kernel from {@code cache}, built there first if missing; no memo (the benchmark times both). */
+    static BuiltKernel buildInto(KernelBuildCache cache, Consumer<String> progress) {
+        CommandRunner commands = CommandRunner.processes();
+        Apt apt = new Apt(commands, "build a kernel tree with `kvmunit kernel build --source DIR` and boot its"
+                + " bzImage (-Dkvmunit.kernel=...)");
+        return new KernelBuild(cache, commands, progress).build(DebianKernelSource.candidate(apt),
+                List.of(Fragment.builtin()));
     }
 
     /** {@link #ensureBuilt} as the kernel a VM boots. */

@@ -1,7 +1,5 @@
 package dev.kvmunit.internal.kbuild;
 
-import dev.kvmunit.internal.vmm.kernel.Apt;
-import dev.kvmunit.internal.vmm.kernel.CommandRunner;
 import dev.kvmunit.internal.vmm.kernel.FileTrees;
 
 import java.io.IOException;
@@ -34,22 +32,18 @@ public final class KernelBuildBenchmark {
 
     public static void main(String[] args) throws IOException {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        CommandRunner commands = CommandRunner.processes();
-        Apt apt = new Apt(commands, "run the benchmark on Debian with apt");
-        List<Fragment> fragments = List.of(Fragment.builtin());
         Path scratch = Files.createTempDirectory("kvmunit-kernel-build-bench");
         try {
             KernelBuildCache cache = new KernelBuildCache(scratch);
             String loadBefore = loadAverage();
             long start = System.nanoTime();
-            BuiltKernel built = new KernelBuild(cache, commands, line -> System.err.println("[kvmunit] " + line))
-                    .build(DebianKernelSource.candidate(apt), fragments);
+            BuiltKernel built = SchedExtKernel.buildInto(cache, line -> System.err.println("[kvmunit] " + line));
             Duration cold = Duration.ofNanos(System.nanoTime() - start);
             String loadAfter = loadAverage();
             List<Double> hits = new ArrayList<>();
             for (int i = 0; i < runs; i++) {
                 long hitStart = System.nanoTime();
-                new KernelBuild(cache, commands, line -> { }).build(DebianKernelSource.candidate(apt), fragments);
+                SchedExtKernel.buildInto(cache, line -> { });
                 hits.add((System.nanoTime() - hitStart) / 1e9);
             }
             report(built, cold, hits, loadBefore, loadAfter);
